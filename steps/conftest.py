@@ -1,0 +1,138 @@
+"""Fixtures shared by the checks of every step.
+
+The modules under test come from the root conftest.py (`database`, `models`, `schemas`,
+`crud`, `router`, `main`): they are the snapshot's, or your project's with --app-dir.
+Nothing here imports `app` directly.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import factory
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+SessionMaker = Callable[[], AbstractContextManager[Session]]
+
+
+@pytest.fixture(autouse=True)
+def run_in_empty_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Any
+) -> Iterator[None]:
+    """Each check runs in its own empty folder.
+
+    The article's database URL is the relative `sqlite:///./app.db`, so whatever a check
+    creates through the app's own engine lands in that folder, never in your project.
+    """
+    monkeypatch.chdir(tmp_path)
+    _dispose_app_engine(target)
+    yield
+    _dispose_app_engine(target)
+
+
+def _dispose_app_engine(target: Any) -> None:
+    # Pooled connections would still point at the previous check's folder.
+    database = target.package.modules.get("app.database")
+    engine = getattr(database, "engine", None)
+    if isinstance(engine, Engine):
+        engine.dispose()
+
+
+def new_test_engine(database: ModuleType) -> Engine:
+    """An in-memory SQLite database holding every table of the app's `Base`."""
+    engine = create_engine(
+        "sqlite://",
+        # One shared connection, usable from any thread: TestClient runs handlers in a
+        # worker thread, and an in-memory database lives only as long as its connection.
+        poolclass=StaticPool,
+        connect_args={"check_same_thread": False},
+    )
+    database.Base.metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture
+def test_engine(database: ModuleType, models: ModuleType) -> Iterator[Engine]:
+    """A fresh, empty database for one check (`models` is loaded so its table exists)."""
+    engine = new_test_engine(database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(test_engine: Engine) -> Iterator[Session]:
+    """A session on the check's own database, configured like the app's SessionLocal."""
+    with sessionmaker(bind=test_engine, autoflush=False)() as session:
+        yield session
+
+
+@pytest.fixture
+def fresh_session(database: ModuleType, models: ModuleType) -> SessionMaker:
+    """For Hypothesis tests: `with fresh_session() as db:` gives each example an empty database.
+
+    (A function-scoped fixture would be shared by all the examples of one test.)
+    """
+
+    @contextmanager
+    def open_session() -> Iterator[Session]:
+        engine = new_test_engine(database)
+        try:
+            with sessionmaker(bind=engine, autoflush=False)() as session:
+                yield session
+        finally:
+            engine.dispose()
+
+    return open_session
+
+
+@pytest.fixture
+def item_factory(models: ModuleType, db_session: Session) -> type[factory.Factory]:
+    """factory-boy factory for the app's Item: `item_factory()` stores a valid item.
+
+    `item_factory(price=5)` overrides a field; `item_factory.create_batch(3)` makes three.
+    """
+
+    class ItemFactory(factory.alchemy.SQLAlchemyModelFactory):
+        class Meta:
+            model = models.Item
+            sqlalchemy_session = db_session
+            sqlalchemy_session_persistence = "commit"
+
+        title = factory.Sequence(lambda n: f"Item {n}")
+        description = factory.Faker("sentence")
+        price = factory.Faker("pyfloat", positive=True, min_value=1, max_value=500, right_digits=2)
+        is_available = True
+
+    return ItemFactory
+
+
+@pytest.fixture
+def client_for(
+    database: ModuleType, test_engine: Engine
+) -> Iterator[Callable[[FastAPI], TestClient]]:
+    """`client_for(application)`: a TestClient whose requests use the check's own database.
+
+    It overrides the app's `get_db` dependency, exactly as FastAPI's testing guide shows,
+    and removes the override when the check ends.
+    """
+    overridden: list[FastAPI] = []
+
+    def get_test_db() -> Iterator[Session]:
+        with sessionmaker(bind=test_engine, autoflush=False)() as session:
+            yield session
+
+    def make_client(application: FastAPI) -> TestClient:
+        application.dependency_overrides[database.get_db] = get_test_db
+        overridden.append(application)
+        return TestClient(application)
+
+    yield make_client
+    for application in overridden:
+        application.dependency_overrides.pop(database.get_db, None)
