@@ -22,7 +22,7 @@ import re
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,10 +177,14 @@ class AppPackage:
 
 
 def _who_expects(module_name: str, asked_by: str | None) -> str:
+    """'Step 03 (schemas)', plus where the file comes from when an earlier step wrote it."""
     if asked_by is None:
         return "These checks"
-    step = STEP_OF_MODULE.get(module_name, asked_by)
-    return f"Step {asked_by.replace('_', ' (', 1)}) (the file comes from step {step})"
+    who = "Step {} ({})".format(*asked_by.split("_", 1))
+    written_in = STEP_OF_MODULE.get(module_name)
+    if written_in is None or written_in == asked_by:
+        return who
+    return f"{who}, building on step {written_in},"
 
 
 def _where_in(error: BaseException, root: Path) -> str:
@@ -292,9 +296,16 @@ def app_package_for(config: pytest.Config, root: Path) -> AppPackage:
     return packages[root]
 
 
-def loaded_app_packages(config: pytest.Config) -> list[AppPackage]:
-    """Every AppPackage this run has loaded (used by the isolation checks)."""
-    return list(config.stash.get(_PACKAGES, {}).values())
+@pytest.fixture
+def app_package_at(pytestconfig: pytest.Config) -> Callable[[Path], AppPackage]:
+    """`app_package_at(folder)`: the run's AppPackage for the `app` inside `folder`."""
+    return lambda root: app_package_for(pytestconfig, root)
+
+
+@pytest.fixture
+def loaded_app_packages(pytestconfig: pytest.Config) -> list[AppPackage]:
+    """Every AppPackage this run has loaded so far (for the isolation checks)."""
+    return list(pytestconfig.stash.get(_PACKAGES, {}).values())
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,141 @@
+"""The steps form a chain: a later snapshot never breaks an earlier lesson, and each
+snapshot changes exactly the files its README says it changes."""
+
+import filecmp
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STEPS = sorted(p.name for p in (REPO_ROOT / "steps").iterdir() if re.match(r"\d\d_", p.name))
+# Every (earlier step's checks, later snapshot) pair.
+PAIRS = [(checks, snapshot) for j, snapshot in enumerate(STEPS) for checks in STEPS[:j]]
+
+
+def test_the_seven_article_steps_are_here_in_order() -> None:
+    assert STEPS == [
+        "01_database",
+        "02_models",
+        "03_schemas",
+        "04_crud",
+        "05_router",
+        "06_main",
+        "07_alembic",
+    ]
+
+
+# --- Earlier checks on later snapshots ---------------------------------------------------
+Outcomes = dict[str, dict[str, str]]  # step -> test name -> "" if it passed, else the failure
+
+
+def _run_earlier_checks(snapshot: str, out_dir: Path) -> Outcomes:
+    """Run every earlier step's checks against `snapshot` in a child pytest, read its JUnit XML."""
+    earlier = STEPS[: STEPS.index(snapshot)]
+    report = out_dir / f"{snapshot}.xml"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(f"steps/{step}" for step in earlier),
+        "--app-dir",
+        f"steps/{snapshot}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--junitxml={report}",
+    ]
+    completed = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env=os.environ.copy()
+    )
+    if not report.exists():
+        raise AssertionError(f"{' '.join(command)} produced no report:\n{completed.stdout[-3000:]}")
+    outcomes: Outcomes = {step: {} for step in earlier}
+    for case in ElementTree.parse(report).iter("testcase"):
+        match = re.search(r"steps\.(\d\d_[a-z]+)\.", case.get("classname", ""))
+        if match is None:
+            continue
+        problems = [child for child in case if child.tag in ("failure", "error", "skipped")]
+        detail = "; ".join(f"{p.tag}: {p.get('message', '')}"[:500] for p in problems)
+        outcomes[match.group(1)][case.get("name", "?")] = detail
+    return outcomes
+
+
+@pytest.fixture(scope="module")
+def chain_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcomes]:
+    """Outcomes of all the chain runs: one child pytest per later snapshot, two at a time."""
+    out_dir = tmp_path_factory.mktemp("chain")
+    later = STEPS[1:]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda snapshot: _run_earlier_checks(snapshot, out_dir), later)
+        return dict(zip(later, results, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("checks", "snapshot"), PAIRS, ids=[f"{c}-on-{s}" for c, s in PAIRS])
+def test_earlier_checks_pass_on_later_snapshot(
+    checks: str, snapshot: str, chain_outcomes: dict[str, Outcomes]
+) -> None:
+    results = chain_outcomes[snapshot][checks]
+    assert results, f"No check of step {checks} ran against steps/{snapshot}."
+    failed = {name: detail for name, detail in results.items() if detail}
+    assert not failed, (
+        f"Step {checks}'s checks should still pass on the later snapshot steps/{snapshot}, "
+        f"but {len(failed)} of {len(results)} did not:\n"
+        + "\n".join(f"  {name}: {detail}" for name, detail in failed.items())
+        + f"\nReproduce: pytest steps/{checks} --app-dir steps/{snapshot}"
+    )
+
+
+# --- Each README lists exactly the files its snapshot changes ---------------------------
+IGNORED_PARTS = {"tests", "__pycache__", ".pytest_cache", ".hypothesis"}
+CHANGE_LINE = re.compile(r"^- (added|changed|removed) `([^`]+)`", re.MULTILINE)
+
+
+def _snapshot_files(step: str) -> set[str]:
+    root = REPO_ROOT / "steps" / step
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file()
+        and not IGNORED_PARTS.intersection(path.relative_to(root).parts)
+        and path.name != "README.md"
+        and path.suffix not in (".db", ".pyc")
+    }
+
+
+def _actual_changes(step: str) -> set[tuple[str, str]]:
+    index = STEPS.index(step)
+    files = _snapshot_files(step)
+    before = _snapshot_files(STEPS[index - 1]) if index else set()
+    previous_root = REPO_ROOT / "steps" / STEPS[index - 1] if index else None
+    changes = {("added", path) for path in files - before}
+    changes |= {("removed", path) for path in before - files}
+    for path in files & before:
+        assert previous_root is not None
+        same = filecmp.cmp(previous_root / path, REPO_ROOT / "steps" / step / path, shallow=False)
+        if not same:
+            changes.add(("changed", path))
+    return changes
+
+
+def _readme_changes(step: str) -> set[tuple[str, str]]:
+    readme = (REPO_ROOT / "steps" / step / "README.md").read_text(encoding="utf-8")
+    return {(kind, path) for kind, path in CHANGE_LINE.findall(readme)}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_readme_lists_exactly_the_files_the_step_changes(step: str) -> None:
+    actual = _actual_changes(step)
+    listed = _readme_changes(step)
+    assert listed == actual, (
+        f"steps/{step}/README.md and the snapshot disagree about what this step changes.\n"
+        f"  changed but not in the README: {sorted(actual - listed)}\n"
+        f"  in the README but not changed: {sorted(listed - actual)}\n"
+        "The README's 'What changed' list uses lines like: - added `app/models.py` — ..."
+    )

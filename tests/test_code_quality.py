@@ -1,0 +1,82 @@
+"""ruff and mypy are clean on everything we wrote.
+
+mypy runs once per package: every snapshot has a package called `app` (and many folders a
+`conftest.py`), which one mypy run would report as duplicate modules.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from mypy import api as mypy_api
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SKIPPED_PARTS = {".venv", "node_modules", ".git"}
+
+
+def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ruff_finds_nothing() -> None:
+    run = _ruff("check", "--no-cache", ".")
+    assert run.returncode == 0, f"ruff check reports problems:\n{run.stdout}"
+
+
+def test_ruff_format_changes_nothing() -> None:
+    run = _ruff("format", "--check", "--no-cache", ".")
+    assert run.returncode == 0, f"ruff format would reformat:\n{run.stdout}"
+
+
+def _mypy_targets() -> list[tuple[Path, Path]]:
+    """(path to check, folder to put on MYPYPATH) for every package we wrote."""
+    targets: list[tuple[Path, Path]] = [(REPO_ROOT / "conftest.py", REPO_ROOT)]
+    for folder in sorted(REPO_ROOT.rglob("*")):
+        relative = folder.relative_to(REPO_ROOT)
+        if not folder.is_dir() or SKIPPED_PARTS.intersection(relative.parts):
+            continue
+        if folder.name in ("app", "tests") or (folder / "env.py").is_file():
+            # The project folder goes on MYPYPATH so `import app` means the package next to it.
+            targets.append((folder, folder.parent))
+        elif (folder / "conftest.py").is_file() and not (folder / "tests").is_dir():
+            targets.append((folder / "conftest.py", folder))
+    return targets
+
+
+@contextmanager
+def _mypy_path(folder: Path) -> Iterator[None]:
+    previous = os.environ.get("MYPYPATH")
+    os.environ["MYPYPATH"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["MYPYPATH"]
+        else:
+            os.environ["MYPYPATH"] = previous
+
+
+MYPY_TARGETS = _mypy_targets()
+
+
+@pytest.mark.parametrize(
+    ("path", "search_path"),
+    MYPY_TARGETS,
+    ids=[str(path.relative_to(REPO_ROOT)) for path, _ in MYPY_TARGETS],
+)
+def test_mypy_is_clean(path: Path, search_path: Path) -> None:
+    with _mypy_path(search_path):
+        stdout, stderr, status = mypy_api.run(
+            ["--config-file", str(REPO_ROOT / "pyproject.toml"), str(path)]
+        )
+    assert status == 0, f"mypy reports problems in {path.relative_to(REPO_ROOT)}:\n{stdout}{stderr}"
