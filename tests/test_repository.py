@@ -1,0 +1,56 @@
+"""The repository keeps its promises: two set-up commands, CI runs the README's test command,
+and no top-level folder appears without a reason written in the README."""
+
+import re
+import subprocess
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _two_commands() -> list[str]:
+    section = README.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section, flags=re.DOTALL)
+
+
+def test_readme_gives_exactly_two_setup_commands() -> None:
+    commands = _two_commands()
+    assert len(commands) == 2, f"expected two commands under '## Two commands', got {commands}"
+    serve, test = commands
+    assert "uvicorn" in serve, "the first command should serve the app"
+    assert "pytest" in test, "the second command should run the tests"
+    for command in commands:
+        assert "\n" not in command, f"each set-up command is one line: {command!r}"
+        assert command.startswith("python3 -m venv .venv && "), (
+            f"each command must set up a fresh machine by itself: {command!r}"
+        )
+
+
+def test_ci_runs_the_readmes_test_command_verbatim() -> None:
+    ci_lines = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    test_command = _two_commands()[1]
+    assert test_command in ci_lines, (
+        f"The README's test command\n  {test_command}\nis not a line of .ci/run; CI must run "
+        "exactly what the README tells people to run."
+    )
+
+
+def test_every_top_level_entry_is_expected_or_explained() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    top_level = {path.split("/", 1)[0] for path in tracked}
+    expected = {
+        "steps",
+        "final",
+        "exercises",
+        "tests",
+        "pyproject.toml",
+        "README.md",
+        "conftest.py",
+        ".ci",
+        ".gitignore",
+    }
+    unexplained = {name for name in top_level - expected if f"`{name}" not in README}
+    assert not unexplained, f"top-level entries with no reason in README.md: {unexplained}"
