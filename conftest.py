@@ -19,7 +19,9 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import shutil
 import sys
+import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -85,6 +87,11 @@ class AppPackage:
         self.root = root
         self.modules: dict[str, ModuleType] = {}
         self._failures: dict[str, str] = {}
+        # The package is imported and run with this empty folder as working directory.
+        # SQLAlchemy resolves a relative SQLite URL such as sqlite:///./app.db when the
+        # engine is created, on import: the app's own database file lands here, never in
+        # the learner's project or the repository.
+        self.workdir = Path(tempfile.mkdtemp(prefix="course-app-"))
 
     @contextmanager
     def activated(self) -> Iterator[None]:
@@ -92,14 +99,18 @@ class AppPackage:
 
         Needed when other code imports `app` by name at run time (Alembic's env.py,
         uvicorn's "app.main:app"). Modules first imported inside the block are kept.
+        The block runs in the package's working folder, `workdir`.
         """
         saved = {name: sys.modules.pop(name) for name in list(sys.modules) if _is_app_module(name)}
         sys.modules.update(self.modules)
         sys.path.insert(0, str(self.root))
         importlib.invalidate_caches()
+        previous_cwd = os.getcwd()
+        os.chdir(self.workdir)
         try:
             yield
         finally:
+            os.chdir(previous_cwd)
             sys.path.remove(str(self.root))
             for name in [name for name in sys.modules if _is_app_module(name)]:
                 module = sys.modules.pop(name)
@@ -273,6 +284,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if raw is not None:
         # Checked once, up front, so a typo gives one clear message instead of 100 failures.
         config.stash[_APP_DIR] = resolve_app_dir(Path(raw), config.invocation_params.dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for package in config.stash.get(_PACKAGES, {}).values():
+        shutil.rmtree(package.workdir, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -5,9 +5,9 @@ The modules under test come from the root conftest.py (`database`, `models`, `sc
 Nothing here imports `app` directly.
 """
 
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -23,22 +23,26 @@ SessionMaker = Callable[[], AbstractContextManager[Session]]
 
 
 @pytest.fixture(autouse=True)
-def run_in_empty_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Any
-) -> Iterator[None]:
-    """Each check runs in its own empty folder.
+def run_in_empty_folder(monkeypatch: pytest.MonkeyPatch, target: Any) -> Iterator[None]:
+    """Each check starts in the app's own working folder, emptied first.
 
-    The article's database URL is the relative `sqlite:///./app.db`, so whatever a check
-    creates through the app's own engine lands in that folder, never in your project.
+    The app is imported in that folder (see `AppPackage.workdir` in the root conftest.py),
+    so the article's relative URL `sqlite:///./app.db` points there: whatever a check
+    creates through the app's own engine lands in a temporary folder, never in your project.
     """
-    monkeypatch.chdir(tmp_path)
     _dispose_app_engine(target)
+    for leftover in target.package.workdir.iterdir():
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+    monkeypatch.chdir(target.package.workdir)
     yield
     _dispose_app_engine(target)
 
 
 def _dispose_app_engine(target: Any) -> None:
-    # Pooled connections would still point at the previous check's folder.
+    # Pooled connections would keep the previous check's (deleted) database file open.
     database = target.package.modules.get("app.database")
     engine = getattr(database, "engine", None)
     if isinstance(engine, Engine):

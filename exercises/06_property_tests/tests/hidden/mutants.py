@@ -1,0 +1,114 @@
+"""Hidden: the mutants the learner's tests must kill, and equivalent rewrites they must pass.
+
+Each entry changes one exact piece of text (it must occur once) in one file of the
+reference app (starter/app). `hint` completes "Your tests all pass on an app where ...".
+"""
+
+MUTANTS = [
+    {
+        "name": "exclude_none",
+        "file": "crud.py",
+        "old": "item.model_dump(exclude_unset=True)",
+        "new": "item.model_dump(exclude_none=True)",
+        "hint": "PATCH ignores the fields sent as null (description: null no longer clears it)",
+    },
+    {
+        "name": "all_fields_written",
+        "file": "crud.py",
+        "old": "item.model_dump(exclude_unset=True)",
+        "new": "item.model_dump()",
+        "hint": "PATCH also writes the fields the client left out",
+    },
+    {
+        "name": "dropped_commit",
+        "file": "crud.py",
+        "old": "        setattr(db_item, key, value)\n    db.commit()\n",
+        "new": "        setattr(db_item, key, value)\n",
+        "hint": "PATCH never commits, so its changes are lost",
+    },
+    {
+        "name": "skip_limit_swapped",
+        "file": "crud.py",
+        "old": ".offset(skip).limit(limit)",
+        "new": ".offset(limit).limit(skip)",
+        "hint": "GET /items/ mixes up skip and limit",
+    },
+    {
+        "name": "missing_404",
+        "file": "router.py",
+        "old": (
+            "    updated = crud.update_item(db, item_id, item)\n"
+            "    if not updated:\n"
+            '        raise HTTPException(status_code=404, detail="Item not found")\n'
+            "    return updated\n"
+        ),
+        "new": "    return crud.update_item(db, item_id, item)  # type: ignore[return-value]\n",
+        "hint": "PATCH on an id that does not exist does not answer 404",
+    },
+    {
+        "name": "null_title_accepted",
+        "file": "schemas.py",
+        "old": '@field_validator("title", "price", "is_available")',
+        "new": '@field_validator("price", "is_available")',
+        "hint": "PATCH accepts title: null instead of answering 422",
+    },
+    {
+        "name": "null_is_available_accepted",
+        "file": "schemas.py",
+        "old": '@field_validator("title", "price", "is_available")',
+        "new": '@field_validator("title", "price")',
+        "hint": "PATCH accepts is_available: null instead of answering 422",
+    },
+    {
+        "name": "price_rule_dropped",
+        "file": "schemas.py",
+        "old": "price: float | None = Field(default=None, gt=0)",
+        "new": "price: float | None = None",
+        "hint": "PATCH accepts a price of 0 or below instead of answering 422",
+    },
+    {
+        "name": "title_length_dropped",
+        "file": "schemas.py",
+        "old": "title: str | None = Field(default=None, min_length=1, max_length=200)",
+        "new": "title: str | None = None",
+        "hint": "PATCH accepts an empty title, or one over 200 characters",
+    },
+    {
+        "name": "is_available_ignored",
+        "file": "crud.py",
+        "old": "        setattr(db_item, key, value)\n",
+        "new": '        if key != "is_available":\n            setattr(db_item, key, value)\n',
+        "hint": "PATCH silently ignores is_available",
+    },
+]
+
+EQUIVALENTS = [
+    {
+        "name": "renamed_loop",
+        "file": "crud.py",
+        "old": (
+            "    update_data = item.model_dump(exclude_unset=True)\n"
+            "    for key, value in update_data.items():\n"
+            "        setattr(db_item, key, value)\n"
+        ),
+        "new": (
+            "    sent = item.model_dump(exclude_unset=True)  # the same, spelled differently\n"
+            "    for name in sent:\n"
+            "        setattr(db_item, name, sent[name])\n"
+        ),
+    },
+    {
+        "name": "is_none_check",
+        "file": "router.py",
+        "old": (
+            "    if not updated:\n"
+            '        raise HTTPException(status_code=404, detail="Item not found")\n'
+            "    return updated\n"
+        ),
+        "new": (
+            "    if updated is None:\n"
+            '        raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")\n'
+            "    return updated\n"
+        ),
+    },
+]

@@ -1,0 +1,444 @@
+"""Grade submissions of one exercise: `python -m exercises.grade EXERCISE SUB [SUB ...] --out DIR`.
+
+Each submission is graded in a worker process of the grader (trusted code only) that copies
+the submission to a private temporary folder and runs the submission's code there in
+sandboxed child processes (see sandbox.py):
+
+* kind "api": the app is served by uvicorn on 127.0.0.1 with a fresh database, and the
+  exercise's hidden checks (tests/hidden/checks.py) speak HTTP to it; they run in the worker,
+  never with the submission's folder on sys.path.
+* kind "unit": the learner's tests run with pytest against the reference app and against
+  mutants of it (see unitrun.py); only the exit status of each isolated run counts.
+
+Outputs: DIR/<submission>/results.json (Gradescope's format) for each submission, and for
+the batch DIR/gradebook.csv, DIR/junit.xml and DIR/report.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import multiprocessing
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from exercises import reports, sandbox
+from exercises.harness import Api, CheckFunction, Failure, checks_of
+from exercises.spec import Exercise, ExerciseError, load
+
+# Files and folders of a submission that are copied for grading (everything else is ignored).
+API_ENTRIES = ("app", "alembic", "alembic.ini")
+REQUEST_TIMEOUT = 5.0
+STARTUP_TIMEOUT = 15.0
+MAX_SERVER_STARTS = 3
+
+
+@dataclass
+class Outcome:
+    """The result of one graded test for one submission."""
+
+    id: str
+    title: str
+    score: float
+    max_score: float
+    passed: bool
+    output: str
+    visibility: str
+
+
+# --- loading the hidden checks (trusted code, in the worker) ------------------------------
+_LOADED: dict[str, ModuleType] = {}
+
+
+def hidden_module(exercise: Exercise) -> ModuleType:
+    """Import the exercise's tests/hidden/checks.py under a private module name."""
+    if exercise.name not in _LOADED:
+        path = exercise.hidden_tests / "checks.py"
+        name = f"_hidden_checks_{exercise.name}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ExerciseError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _LOADED[exercise.name] = module
+    return _LOADED[exercise.name]
+
+
+def hidden_checks(exercise: Exercise) -> dict[str, CheckFunction]:
+    """The hidden check of every test in exercise.toml, or ExerciseError naming the gaps."""
+    found = checks_of(vars(hidden_module(exercise)))
+    missing = [test.id for test in exercise.tests if test.id not in found]
+    if missing:
+        raise ExerciseError(f"{exercise.name}: no hidden check for {missing}")
+    return found
+
+
+# --- API exercises ------------------------------------------------------------------------
+class GradingContext:
+    """The `Context` a hidden check gets: the app over HTTP and the project folder."""
+
+    def __init__(self, exercise: Exercise, project: Path, deadline: float) -> None:
+        self.exercise = exercise
+        self._project = project
+        self.deadline = deadline
+        self.user = sandbox.sandbox_user()
+        self.server: sandbox.Server | None = None
+        self._api: Api | None = None
+        self.startup_problem: str | None = None
+        self._watchdog = threading.Timer(max(deadline - time.monotonic(), 0), self._time_up)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+        self.timed_out = False
+
+    @property
+    def project(self) -> Path:
+        """The grader's private copy of the submission."""
+        return self._project
+
+    def remaining(self) -> float:
+        """Seconds left before this submission's time limit."""
+        return self.deadline - time.monotonic()
+
+    def _time_up(self) -> None:
+        self.timed_out = True
+        if self.server is not None:
+            self.server.stop()
+
+    @property
+    def api(self) -> Api:
+        """A client for the running app; starts (or restarts) the app when needed."""
+        if self.server is not None and self.server.alive and self._api is not None:
+            return self._api
+        if self.timed_out:
+            raise Failure(self.time_limit_message())
+        if self.startup_problem is not None:
+            raise Failure(self.startup_problem)
+        if self.server is not None and self.server.starts >= MAX_SERVER_STARTS:
+            raise Failure(
+                f"The app stopped {self.server.starts} times; it was not started again. "
+                + self.why_gone()
+            )
+        if self.server is None:
+            self.server = sandbox.Server(
+                self.project,
+                memory_mb=self.exercise.memory_mb,
+                output_limit=self.exercise.output_limit,
+                user=self.user,
+            )
+        sandbox.hand_over(self.project, self.user)
+        self.server.start()
+        problem = self.server.wait_ready(min(STARTUP_TIMEOUT, max(self.remaining(), 0)), "/")
+        if problem is not None:
+            output = last_lines(self.server.output())
+            self.startup_problem = problem + (f"\nIts output:\n{output}" if output else "")
+            self.server.stop()
+            raise Failure(self.startup_problem)
+        if self._api is not None:
+            self._api.close()
+        self._api = Api(self.server.base_url, REQUEST_TIMEOUT, self)
+        return self._api
+
+    def why_gone(self) -> str:
+        """Why the server no longer answers, for a failure message."""
+        if self.server is None:
+            return ""
+        if self.timed_out:
+            return self.time_limit_message()
+        if self.server.alive:
+            return ""
+        ended = self.server.finished()
+        output = last_lines(ended.output)
+        text = f"The app process {ended.describe()}"
+        if ended.returncode is not None and ended.returncode >= 0:
+            text += " (did the code call sys.exit() or os._exit()?)"
+        return text + "." + (f"\nIts last output:\n{output}" if output else "")
+
+    def time_limit_message(self) -> str:
+        """The message of a test that could not run because time ran out."""
+        return (
+            f"Not graded: this submission used up its time limit of "
+            f"{self.exercise.time_limit:.0f} s (some request hung or the app is very slow)."
+        )
+
+    def run_python(self, *args: str, timeout: float = 30) -> tuple[int | None, str]:
+        """Run `python -I ARGS` in the project folder, in the sandbox: (exit code, output)."""
+        budget = min(timeout, self.remaining())
+        if budget <= 0:
+            raise Failure(self.time_limit_message())
+        sandbox.hand_over(self.project, self.user)
+        ended = sandbox.run_limited(
+            [sys.executable, "-I", *args],
+            cwd=self.project,
+            memory_mb=self.exercise.memory_mb,
+            timeout=budget,
+            output_limit=self.exercise.output_limit,
+            user=self.user,
+        )
+        if ended.timed_out:
+            return None, ended.output
+        return ended.returncode, ended.output
+
+    def stop_server(self) -> None:
+        """Stop the app; the next use of `api` starts it again on the same files."""
+        if self.server is not None:
+            self.server.stop()
+            self.server.starts -= 1  # a planned stop does not count as a crash
+
+    def close(self) -> None:
+        """Stop everything this context started."""
+        self._watchdog.cancel()
+        if self._api is not None:
+            self._api.close()
+        if self.server is not None:
+            self.server.stop()
+
+
+def last_lines(text: str, count: int = 15) -> str:
+    """The last COUNT lines of TEXT, indented."""
+    lines = text.strip().splitlines()[-count:]
+    return "\n".join("    " + line for line in lines)
+
+
+def run_checks(
+    exercise: Exercise,
+    checks: dict[str, CheckFunction],
+    context: GradingContext,
+) -> list[Outcome]:
+    """Run every test's check in exercise.toml order; one check's failure never stops the rest."""
+    outcomes = []
+    for test in exercise.tests:
+        passed, message = False, ""
+        if context.remaining() <= 0 or context.timed_out:
+            message = context.time_limit_message()
+        else:
+            try:
+                checks[test.id](context)
+                passed = True
+            except Failure as failure:
+                message = str(failure)
+                if context.timed_out:
+                    message = context.time_limit_message()
+            except Exception as error:  # a check's own bug or an unexpected answer shape
+                message = f"Could not be graded: {type(error).__name__}: {error}"
+                if context.timed_out:
+                    message = context.time_limit_message()
+        outcomes.append(
+            Outcome(
+                id=test.id,
+                title=test.title,
+                score=test.points if passed else 0.0,
+                max_score=test.points,
+                passed=passed,
+                output=message,
+                visibility=test.visibility,
+            )
+        )
+    return outcomes
+
+
+def grade_api(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Outcome], str]:
+    """Grade an API exercise: (outcomes, a note for the whole submission)."""
+    project = workdir / "project"
+    copied = sandbox.copy_project(submission, project, API_ENTRIES)
+    notes = list(copied.notes)
+    if not (project / "app").is_dir():
+        notes.append("The submission has no app/ folder: nothing could be graded.")
+    checks = hidden_checks(exercise)
+    context = GradingContext(exercise, project, time.monotonic() + exercise.time_limit)
+    try:
+        outcomes = run_checks(exercise, checks, context)
+    finally:
+        context.close()
+    tap = context.server.tap if context.server is not None else None
+    if tap is not None and tap.overflowed:
+        notes.append(
+            f"The app printed {tap.total} bytes; only the first {exercise.output_limit} were kept."
+        )
+    if context.startup_problem:
+        notes.append(context.startup_problem)
+    elif context.timed_out:
+        notes.append(context.time_limit_message())
+    return outcomes, "\n".join(notes)
+
+
+# --- one submission, in a worker ------------------------------------------------------------
+def grade_one(
+    exercise_name: str, submission: str, time_limit: float | None = None
+) -> dict[str, Any]:
+    """Grade one submission folder; return its results in Gradescope's format.
+
+    TIME_LIMIT (seconds) overrides the exercise's. Never raises: a problem of the grader
+    itself gives a result with score 0 and the error.
+    """
+    started = time.monotonic()
+    exercise = load(exercise_name)
+    if time_limit is not None:
+        exercise = dataclasses.replace(exercise, time_limit=time_limit)
+    path = Path(submission)
+    try:
+        with tempfile.TemporaryDirectory(prefix="grade-", dir=sandbox.scratch_dir()) as tmp:
+            workdir = Path(tmp)
+            workdir.chmod(0o755)
+            if exercise.kind == "api":
+                outcomes, note = grade_api(exercise, path, workdir)
+            else:
+                from exercises import unitrun
+
+                outcomes, note = unitrun.grade_unit(exercise, path, workdir)
+    except Exception:
+        outcomes = [
+            Outcome(t.id, t.title, 0.0, t.points, False, "Not graded (grader error).", "visible")
+            for t in exercise.tests
+        ]
+        note = "The grader itself failed on this submission:\n" + traceback.format_exc()
+    elapsed = time.monotonic() - started
+    return reports.results_json(exercise, [asdict(o) for o in outcomes], note, elapsed)
+
+
+# --- the batch --------------------------------------------------------------------------------
+def _warm_up(kind: str) -> None:
+    """Prepare a worker once, not once per submission: imports, and the unit-test zygote."""
+    import httpx  # noqa: F401
+    import hypothesis  # noqa: F401
+
+    if kind == "unit":
+        from exercises import unitrun
+
+        unitrun.warm_up()
+
+
+def submission_names(submissions: Sequence[Path]) -> list[str]:
+    """A distinct output folder name for each submission (its folder name, made unique)."""
+    names: list[str] = []
+    for path in submissions:
+        base = path.resolve().name or "submission"
+        name, counter = base, 2
+        while name in names:
+            name, counter = f"{base}-{counter}", counter + 1
+        names.append(name)
+    return names
+
+
+def grade_batch(
+    exercise: Exercise,
+    submissions: Sequence[Path],
+    out: Path,
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+    time_limit: float | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Grade SUBMISSIONS with JOBS worker processes and write every output file under OUT.
+
+    Returns the results by output name (the submission's folder name, made unique).
+    """
+    names = submission_names(submissions)
+    results: dict[str, dict[str, Any]] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_warm_up, initargs=(exercise.kind,)
+    ) as pool:
+        futures: dict[Future[dict[str, Any]], str] = {
+            pool.submit(grade_one, exercise.name, str(path), time_limit): name
+            for name, path in zip(names, submissions, strict=True)
+        }
+        for done, future in enumerate(_as_completed(futures), start=1):
+            name = futures[future]
+            try:
+                results[name] = future.result()
+            except Exception as error:  # the worker itself died
+                results[name] = reports.results_json(
+                    exercise,
+                    [],
+                    f"The grader's worker failed on this submission: {error!r}",
+                    0.0,
+                )
+            if progress is not None:
+                progress(done, len(futures))
+    ordered = {name: results[name] for name in names}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, result in ordered.items():
+        reports.write_results(out / name / "results.json", result)
+    reports.write_gradebook(out / "gradebook.csv", exercise, ordered)
+    reports.write_junit(out / "junit.xml", exercise, ordered)
+    reports.write_report(out / "report.html", exercise, ordered)
+    return ordered
+
+
+def _as_completed(futures: dict[Future[dict[str, Any]], str]) -> list[Future[dict[str, Any]]]:
+    from concurrent.futures import as_completed
+
+    return list(as_completed(futures))
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (drawn only when stderr is a terminal)."""
+
+    def __init__(self, label: str, width: int = 30) -> None:
+        self.label = label
+        self.width = width
+        self.started = time.monotonic()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        """Redraw the bar for DONE of TOTAL."""
+        if not self.enabled:
+            return
+        filled = round(self.width * done / max(total, 1))
+        elapsed = time.monotonic() - self.started
+        bar = "#" * filled + "-" * (self.width - filled)
+        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total} {elapsed:5.1f}s")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; returns the exit status (0 when every submission was graded)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m exercises.grade", description="Grade submissions of one exercise."
+    )
+    parser.add_argument("exercise", help="folder name under exercises/, e.g. 01_put")
+    parser.add_argument("submissions", nargs="+", type=Path, help="folders shaped like starter/")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the results")
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="seconds per submission (overrides toml)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        exercise = load(args.exercise)
+    except ExerciseError as error:
+        parser.error(str(error))
+    missing = [str(path) for path in args.submissions if not path.is_dir()]
+    if missing:
+        parser.error(f"not a folder: {', '.join(missing)}")
+    results = grade_batch(
+        exercise,
+        args.submissions,
+        args.out,
+        max(1, args.jobs),
+        ProgressBar(f"grading {exercise.name}"),
+        args.time_limit,
+    )
+    scores = [result["score"] for result in results.values()]
+    print(
+        f"graded {len(scores)} submission(s) of {exercise.name}: "
+        f"mean {sum(scores) / len(scores):.1f} / {exercise.max_score:g}; "
+        f"results in {args.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""The grader's outputs: results.json per submission; gradebook.csv, junit.xml, report.html."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from exercises.spec import Exercise
+
+Results = Mapping[str, Mapping[str, Any]]
+
+
+def results_json(
+    exercise: Exercise,
+    outcomes: Sequence[Mapping[str, Any]],
+    note: str,
+    elapsed: float,
+) -> dict[str, Any]:
+    """One submission's results in Gradescope's format (tests[] in exercise.toml order).
+
+    Tests missing from OUTCOMES (the grading never reached them) score 0.
+    """
+    by_id = {outcome["id"]: outcome for outcome in outcomes}
+    tests: list[dict[str, Any]] = []
+    for number, test in enumerate(exercise.tests, start=1):
+        outcome = by_id.get(test.id)
+        passed = bool(outcome and outcome["passed"])
+        tests.append(
+            {
+                "name": f"{test.id}: {test.title}",
+                "number": str(number),
+                "score": test.points if passed else 0.0,
+                "max_score": test.points,
+                "status": "passed" if passed else "failed",
+                "output": (outcome or {}).get("output", "Not graded.") if not passed else "",
+                "visibility": test.visibility,
+            }
+        )
+    score = round(sum(test["score"] for test in tests), 4)
+    summary = f"{exercise.title}: {score:g} / {exercise.max_score:g} points."
+    return {
+        "score": score,
+        "max_score": exercise.max_score,
+        "execution_time": round(elapsed, 2),
+        "output": summary + ("\n" + note if note else ""),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def write_results(path: Path, result: Mapping[str, Any]) -> None:
+    """Write one submission's results.json."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _test_id(test: Mapping[str, Any]) -> str:
+    return str(test["name"]).split(":", 1)[0]
+
+
+def write_gradebook(path: Path, exercise: Exercise, results: Results) -> None:
+    """One row per submission, one column per test (points), then the total."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["submission", *(test.id for test in exercise.tests), "total", "max"])
+        for name, result in results.items():
+            scores = {_test_id(test): test["score"] for test in result["tests"]}
+            writer.writerow(
+                [
+                    name,
+                    *(f"{scores.get(test.id, 0.0):g}" for test in exercise.tests),
+                    f"{result['score']:g}",
+                    f"{exercise.max_score:g}",
+                ]
+            )
+
+
+def write_junit(path: Path, exercise: Exercise, results: Results) -> None:
+    """A JUnit XML file: one testsuite per submission, one testcase per test."""
+    suites = ElementTree.Element("testsuites", name=exercise.name)
+    for name, result in results.items():
+        failed = [test for test in result["tests"] if test["status"] != "passed"]
+        suite = ElementTree.SubElement(
+            suites,
+            "testsuite",
+            name=name,
+            tests=str(len(result["tests"])),
+            failures=str(len(failed)),
+            time=str(result["execution_time"]),
+        )
+        for test in result["tests"]:
+            case = ElementTree.SubElement(
+                suite, "testcase", classname=f"{exercise.name}.{name}", name=_test_id(test)
+            )
+            if test["status"] != "passed":
+                failure = ElementTree.SubElement(case, "failure", message=test["name"])
+                failure.text = test["output"]
+    ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def histogram_svg(scores: Sequence[float], maximum: float, bins: int = 10) -> str:
+    """An inline SVG bar chart of SCORES between 0 and MAXIMUM."""
+    width, height, pad = 520, 200, 30
+    counts = [0] * bins
+    for score in scores:
+        index = min(int(bins * score / maximum), bins - 1) if maximum else 0
+        counts[index] += 1
+    tallest = max(counts) or 1
+    bar = (width - 2 * pad) / bins
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" '
+        f'role="img" aria-label="score distribution">',
+        f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#333"/>',
+    ]
+    for index, count in enumerate(counts):
+        bar_height = (height - pad) * count / tallest
+        x = pad + index * bar
+        low = maximum * index / bins
+        parts.append(
+            f'<rect x="{x + 2:.1f}" y="{height - bar_height:.1f}" width="{bar - 4:.1f}" '
+            f'height="{bar_height:.1f}" fill="#3b7dd8"><title>{count} submission(s) scoring '
+            f"{low:g} to {maximum * (index + 1) / bins:g}</title></rect>"
+        )
+        if count:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{height - bar_height - 4:.1f}" '
+                f'font-size="11" text-anchor="middle">{count}</text>'
+            )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" '
+            f'text-anchor="middle">{low:g}</text>'
+        )
+    parts.append(
+        f'<text x="{width / 2}" y="{height + 34}" font-size="11" text-anchor="middle">'
+        f"score (out of {maximum:g})</text></svg>"
+    )
+    return "".join(parts)
+
+
+def write_report(path: Path, exercise: Exercise, results: Results) -> None:
+    """A self-contained HTML page: summary, per-test pass rates, score histogram, per-learner."""
+    scores = [float(result["score"]) for result in results.values()]
+    count = len(scores) or 1
+    rows = []
+    for number, test in enumerate(exercise.tests):
+        passed = sum(
+            1
+            for result in results.values()
+            if number < len(result["tests"]) and result["tests"][number]["status"] == "passed"
+        )
+        rate = 100 * passed / count
+        rows.append(
+            f"<tr><td><code>{html.escape(test.id)}</code></td><td>{html.escape(test.title)}</td>"
+            f"<td>{test.points:g}</td><td>{passed}/{len(scores)}</td>"
+            f'<td><div class="bar"><span style="width:{rate:.0f}%"></span></div> '
+            f"{rate:.0f}%</td></tr>"
+        )
+    learners = [
+        f"<tr><td>{html.escape(name)}</td><td>{result['score']:g}</td>"
+        f"<td>{result['execution_time']:g} s</td></tr>"
+        for name, result in results.items()
+    ]
+    mean = statistics.fmean(scores) if scores else 0.0
+    median = statistics.median(scores) if scores else 0.0
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(exercise.name)} — grading report</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; max-width: 60em; }}
+table {{ border-collapse: collapse; margin-bottom: 2em; }}
+td, th {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; }}
+.bar {{ display: inline-block; width: 8em; height: .8em; background: #eee; }}
+.bar span {{ display: block; height: 100%; background: #3b7dd8; }}
+</style></head><body>
+<h1>{html.escape(exercise.title)} <small>({html.escape(exercise.name)})</small></h1>
+<p>{len(scores)} submission(s); mean {mean:.2f}, median {median:g}, out of
+{exercise.max_score:g} points.</p>
+<h2>Score distribution</h2>
+{histogram_svg(scores, exercise.max_score)}
+<h2>Tests</h2>
+<table><tr><th>test</th><th>behaviour</th><th>points</th><th>passed</th><th>pass rate</th></tr>
+{"".join(rows)}
+</table>
+<h2>Submissions</h2>
+<table><tr><th>submission</th><th>score</th><th>grading time</th></tr>
+{"".join(learners)}
+</table>
+</body></html>
+"""
+    path.write_text(page, encoding="utf-8")

@@ -1,0 +1,385 @@
+"""Running a submission's code apart from the grader.
+
+Every piece of learner code runs in a child process that
+
+* starts in a fresh temporary folder holding only the files the exercise asks for (copied,
+  never linked), with an empty environment apart from a few harmless variables;
+* runs with `python -I` (no user site-packages, no PYTHON* variables, no current folder on
+  sys.path), so a sitecustomize.py, a .pth file or a conftest.py in the submission is inert;
+* has its address space limited with RLIMIT_AS and no core dumps, through a tiny launcher
+  that sets the limits and then exec()s the real command;
+* lives in its own session, so the whole process group is killed at the deadline;
+* when the grader runs as root, runs as the unprivileged user `nobody`, so it cannot write
+  the grader's files or results.
+
+Its output goes through a pipe that the grader drains, keeping only the first bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Sets the limits, then becomes the real command. Runs with -I -S: imports nothing of ours.
+_LAUNCHER = (
+    "import os,resource,sys\n"
+    "m=int(sys.argv[1])\n"
+    "resource.setrlimit(resource.RLIMIT_AS,(m,m))\n"
+    "resource.setrlimit(resource.RLIMIT_CORE,(0,0))\n"
+    "os.execv(sys.argv[2],sys.argv[2:])\n"
+)
+_SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".git"}
+MAX_COPY_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class CopyReport:
+    """What copying a submission left out, in words for the learner."""
+
+    notes: list[str] = field(default_factory=list)
+
+
+def copy_tree(source: Path, target: Path, report: CopyReport, budget: list[int]) -> None:
+    """Copy regular files under SOURCE to TARGET; skip links, caches and oversize content."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(source.iterdir()):
+        if entry.name in _SKIPPED_NAMES:
+            continue
+        if entry.is_symlink():
+            report.notes.append(f"skipped {entry.name}: symbolic links are not graded")
+            continue
+        if entry.is_dir():
+            copy_tree(entry, target / entry.name, report, budget)
+        elif entry.is_file():
+            size = entry.stat().st_size
+            if size > budget[0]:
+                report.notes.append(f"skipped {entry.name}: the submission is larger than 5 MB")
+                continue
+            budget[0] -= size
+            shutil.copyfile(entry, target / entry.name)
+
+
+def copy_project(submission: Path, target: Path, entries: Iterable[str]) -> CopyReport:
+    """Copy the named top-level ENTRIES (folders or files) of a submission into TARGET.
+
+    Anything else in the submission (conftest.py, sitecustomize.py, *.pth, pytest.ini,
+    results files...) is simply not there when its code runs.
+    """
+    report = CopyReport()
+    budget = [MAX_COPY_BYTES]
+    target.mkdir(parents=True, exist_ok=True)
+    for name in entries:
+        source = submission / name
+        if source.is_symlink():
+            report.notes.append(f"skipped {name}: symbolic links are not graded")
+        elif source.is_dir():
+            copy_tree(source, target / name, report, budget)
+        elif source.is_file():
+            shutil.copyfile(source, target / name)
+    return report
+
+
+@functools.cache
+def sandbox_user() -> tuple[int, int] | None:
+    """(uid, gid) of `nobody` when the grader runs as root, else None (stay as we are).
+
+    None as well when `nobody` cannot run this Python (an interpreter under /root, say), or
+    when GRADER_KEEP_USER=1 is set.
+    """
+    if os.geteuid() != 0 or os.environ.get("GRADER_KEEP_USER"):
+        return None
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    user = entry.pw_uid, entry.pw_gid
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-I", "-c", "import uvicorn, pytest"],
+            user=user[0],
+            group=user[1],
+            extra_groups=[],
+            cwd="/",
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return user if probe.returncode == 0 else None
+
+
+def hand_over(folder: Path, user: tuple[int, int] | None) -> None:
+    """Give FOLDER and everything in it to the sandbox user (no-op when user is None)."""
+    if user is None:
+        return
+    uid, gid = user
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, uid, gid, follow_symlinks=False)
+
+
+def scratch_dir() -> str | None:
+    """Where grading folders go: GRADER_SCRATCH, else /dev/shm (memory) when usable.
+
+    In memory, the SQLite commits of an app under test cost no disk flushes.
+    """
+    chosen = os.environ.get("GRADER_SCRATCH")
+    if chosen:
+        return chosen
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+def child_environment(home: Path) -> dict[str, str]:
+    """The whole environment a child gets: nothing of the grader's leaks in."""
+    return {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "NO_COLOR": "1",
+    }
+
+
+def limited_command(argv: Sequence[str], memory_mb: int) -> list[str]:
+    """ARGV (starting with a python executable) wrapped in the launcher that sets limits."""
+    limit = memory_mb * 1024 * 1024
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(limit), *argv]
+
+
+class OutputTap:
+    """Drains a child's output pipe in a thread, keeping at most LIMIT bytes."""
+
+    def __init__(self, stream: object, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        self._chunks: list[bytes] = []
+        self._kept = 0
+        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream: object) -> None:
+        read = stream.read1  # type: ignore[attr-defined]
+        while True:
+            try:
+                chunk: bytes = read(65536)
+            except (OSError, ValueError):
+                return
+            if not chunk:
+                return
+            self.total += len(chunk)
+            if self._kept < self.limit:
+                keep = chunk[: self.limit - self._kept]
+                self._chunks.append(keep)
+                self._kept += len(keep)
+
+    def text(self, wait: float = 1.0) -> str:
+        """What was kept so far, decoded, with a note when output was cut."""
+        self._thread.join(wait)
+        text = b"".join(self._chunks).decode("utf-8", "replace")
+        if self.total > self.limit:
+            text += f"\n[... output cut: {self.total} bytes printed, {self.limit} kept]"
+        return text
+
+    @property
+    def overflowed(self) -> bool:
+        """True when the child printed more than the limit."""
+        return self.total > self.limit
+
+
+@dataclass
+class Finished:
+    """How a child process ended."""
+
+    returncode: int | None
+    timed_out: bool
+    output: str
+    overflowed: bool
+
+    def describe(self) -> str:
+        """'exited with code 3', 'was killed by SIGKILL', 'ran past its time limit'..."""
+        if self.timed_out:
+            return "ran past its time limit and was stopped"
+        code = self.returncode
+        if code is None:
+            return "is still running"
+        if code < 0:
+            name = signal.Signals(-code).name
+            if -code in (signal.SIGKILL, signal.SIGSEGV) and "MemoryError" in self.output:
+                return f"ran out of memory and was killed ({name})"
+            return f"was killed by {name}"
+        return f"exited with code {code}"
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a child and everything it started in its session."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+
+
+def run_limited(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    memory_mb: int,
+    timeout: float,
+    output_limit: int,
+    user: tuple[int, int] | None,
+) -> Finished:
+    """Run ARGV in the sandbox until it ends or TIMEOUT seconds pass; never raises on failure."""
+    process = spawn(argv, cwd=cwd, memory_mb=memory_mb, user=user)
+    assert process.stdout is not None
+    tap = OutputTap(process.stdout, output_limit)
+    timed_out = False
+    try:
+        process.wait(timeout=max(timeout, 0.1))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    kill_group(process)
+    process.wait()
+    return Finished(process.returncode, timed_out, tap.text(), tap.overflowed)
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    memory_mb: int,
+    user: tuple[int, int] | None,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ARGV in the sandbox (limits, own session, clean environment, maybe `nobody`)."""
+    extra: dict[str, object] = {}
+    if user is not None:
+        extra = {"user": user[0], "group": user[1], "extra_groups": []}
+    return subprocess.Popen(  # type: ignore[call-overload]
+        limited_command(argv, memory_mb),
+        cwd=cwd,
+        env=child_environment(cwd),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        close_fds=True,
+        pass_fds=tuple(pass_fds),
+        **extra,
+    )
+
+
+class Server:
+    """A submission's app served by uvicorn on 127.0.0.1, in the sandbox.
+
+    The grader binds the listening socket itself (port 0: the system picks a free port, so
+    parallel gradings never collide) and hands it to uvicorn with --fd.
+    """
+
+    def __init__(self, project: Path, *, memory_mb: int, output_limit: int, user: object) -> None:
+        self.project = project
+        self.memory_mb = memory_mb
+        self.output_limit = output_limit
+        self.user: tuple[int, int] | None = user  # type: ignore[assignment]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.tap: OutputTap | None = None
+        self.port = 0
+        self.starts = 0
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT"""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start uvicorn (returns at once; see wait_ready)."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        listener.set_inheritable(True)
+        self.port = listener.getsockname()[1]
+        argv = [
+            sys.executable,
+            "-I",
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--app-dir",
+            str(self.project),
+            "--fd",
+            str(listener.fileno()),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "1",
+        ]
+        self.process = spawn(
+            argv,
+            cwd=self.project,
+            memory_mb=self.memory_mb,
+            user=self.user,
+            pass_fds=(listener.fileno(),),
+        )
+        listener.close()  # only the child listens now: if it dies, connecting fails at once
+        assert self.process.stdout is not None
+        self.tap = OutputTap(self.process.stdout, self.output_limit)
+        self.starts += 1
+
+    @property
+    def alive(self) -> bool:
+        """True while the server process runs."""
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float, probe: str) -> str | None:
+        """Wait until GET PROBE answers (any status); None when ready, else why not.
+
+        The socket listens from the start, so a request simply waits until the app serves
+        it; if the app dies first, the system resets the connection at once.
+        """
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.base_url) as client:
+            while time.monotonic() < deadline:
+                if not self.alive:
+                    return f"The app stopped while starting: it {self.finished().describe()}."
+                try:
+                    client.get(probe, timeout=min(1.0, max(deadline - time.monotonic(), 0.01)))
+                    return None
+                except httpx.TimeoutException:
+                    continue
+                except httpx.TransportError:
+                    time.sleep(0.02)
+        return f"The app did not answer within {timeout:.0f} s of starting."
+
+    def finished(self) -> Finished:
+        """How the server ended (or its state now), with its output so far."""
+        assert self.process is not None
+        assert self.tap is not None
+        return Finished(self.process.poll(), False, self.tap.text(0.2), self.tap.overflowed)
+
+    def output(self) -> str:
+        """The server's output kept so far."""
+        return self.tap.text(0.2) if self.tap is not None else ""
+
+    def stop(self) -> None:
+        """Kill the server and everything it started."""
+        if self.process is not None:
+            kill_group(self.process)
+            self.process.wait()

@@ -1,0 +1,116 @@
+"""An exercise's folder and its `exercise.toml`, read once into an `Exercise`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+EXERCISES_DIR = Path(__file__).resolve().parent
+KINDS = ("api", "unit")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+_FOLDER = re.compile(r"\d\d_[a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One graded test: its id (the check's name in tests/hidden), weight and flags."""
+
+    id: str
+    title: str
+    points: float
+    new: bool
+    visibility: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """Everything the grader needs to know about one exercise folder."""
+
+    name: str
+    root: Path
+    title: str
+    kind: str
+    time_limit: float
+    memory_mb: int
+    output_limit: int
+    tests: tuple[TestSpec, ...]
+
+    @property
+    def starter(self) -> Path:
+        """The project the learner starts from."""
+        return self.root / "starter"
+
+    @property
+    def solution(self) -> Path:
+        """The reference solution (scores full marks)."""
+        return self.root / "solution"
+
+    @property
+    def public_tests(self) -> Path:
+        """The tests the learner sees and runs."""
+        return self.root / "tests" / "public"
+
+    @property
+    def hidden_tests(self) -> Path:
+        """The grading tests; never handed out, never run with submission code."""
+        return self.root / "tests" / "hidden"
+
+    @property
+    def max_score(self) -> float:
+        """The sum of every test's points."""
+        return sum(test.points for test in self.tests)
+
+
+class ExerciseError(ValueError):
+    """An exercise folder or its exercise.toml is not as the grader expects."""
+
+
+def exercise_names() -> list[str]:
+    """The folder names of every exercise, in order."""
+    return sorted(
+        path.name
+        for path in EXERCISES_DIR.iterdir()
+        if path.is_dir() and _FOLDER.fullmatch(path.name) and (path / "exercise.toml").is_file()
+    )
+
+
+def load(name: str) -> Exercise:
+    """Read exercises/NAME/exercise.toml, or raise ExerciseError saying what is wrong."""
+    root = EXERCISES_DIR / name
+    if not _FOLDER.fullmatch(name) or not (root / "exercise.toml").is_file():
+        known = ", ".join(exercise_names())
+        raise ExerciseError(f"no exercise called {name!r}; the exercises are: {known}")
+    data = tomllib.loads((root / "exercise.toml").read_text(encoding="utf-8"))
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ExerciseError(f"{name}/exercise.toml: kind must be one of {KINDS}, not {kind!r}")
+    tests = []
+    for entry in data.get("tests", []):
+        visibility = entry.get("visibility", "visible")
+        if visibility not in VISIBILITIES:
+            raise ExerciseError(f"{name}: test {entry.get('id')}: bad visibility {visibility!r}")
+        tests.append(
+            TestSpec(
+                id=str(entry["id"]),
+                title=str(entry["title"]),
+                points=float(entry["points"]),
+                new=bool(entry.get("new", False)),
+                visibility=visibility,
+            )
+        )
+    if not tests:
+        raise ExerciseError(f"{name}/exercise.toml lists no [[tests]]")
+    if len({test.id for test in tests}) != len(tests):
+        raise ExerciseError(f"{name}/exercise.toml lists a test id twice")
+    return Exercise(
+        name=name,
+        root=root,
+        title=str(data["title"]),
+        kind=kind,
+        time_limit=float(data.get("time_limit", 60)),
+        memory_mb=int(data.get("memory_mb", 1024)),
+        output_limit=int(data.get("output_limit", 64 * 1024)),
+        tests=tuple(tests),
+    )

@@ -1,0 +1,48 @@
+"""is_available NOT NULL, DEFAULT true
+
+The first revision left `is_available` nullable, so a NULL could be stored there, and then
+every answer showing that item failed. This revision turns the existing NULLs into true (the
+value the model always meant as default), then forbids NULL and lets the database itself
+fill in true when an INSERT leaves the column out.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Just the column this revision touches, as it is in the database (not the app's model,
+# which may change after this revision is written).
+items = sa.table("items", sa.column("is_available", sa.Boolean()))
+
+
+def upgrade() -> None:
+    op.execute(items.update().where(items.c.is_available.is_(None)).values(is_available=True))
+    # Batch mode: on SQLite, Alembic copies the table into a new one with the changed column.
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.alter_column(
+            "is_available",
+            existing_type=sa.Boolean(),
+            nullable=False,
+            server_default=sa.true(),
+        )
+
+
+def downgrade() -> None:
+    # The data stays as it is: every value is still a valid nullable boolean.
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.alter_column(
+            "is_available",
+            existing_type=sa.Boolean(),
+            nullable=True,
+            server_default=None,
+        )

@@ -1,0 +1,148 @@
+"""Serve the article's app and final/ side by side and load them with wrk.
+
+    python final/benchmark.py [--seconds 5] [--connections 16]
+
+Needs `wrk` (Debian: apt-get install wrk). Each app runs in its own uvicorn process (one
+worker) on 127.0.0.1 with a fresh SQLite file in its own temporary folder; they are loaded one
+at a time, so neither steals the other's CPU. Prints requests/s and p99 latency for four
+requests and the ratio final/article. A benchmark, not a test: numbers depend on the machine.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APPS = {"article": REPO_ROOT / "steps" / "06_main", "final": REPO_ROOT / "final"}
+SEED_ITEMS = 100
+
+# (method, path, JSON body): what every wrk connection sends again and again.
+RequestShape = tuple[str, str, dict[str, object] | None]
+REQUESTS: dict[str, RequestShape] = {
+    "GET one": ("GET", "/api/v1/items/1", None),
+    "list of 20": ("GET", "/api/v1/items/?limit=20", None),
+    "POST": ("POST", "/api/v1/items/", {"title": "Benchmark item", "price": 9.5}),
+    "PATCH": ("PATCH", "/api/v1/items/2", {"price": 12.25}),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(app_root: Path) -> Iterator[str]:
+    """Run `uvicorn app.main:app` for app_root in a fresh folder; yield its base URL."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        environment = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/app.db"}
+        command = [
+            sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(app_root),
+            "--port", str(port), "--log-level", "warning", "--no-access-log",
+        ]  # fmt: skip
+        server = subprocess.Popen(command, cwd=folder, env=environment)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(base_url)
+            yield base_url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _wait_until_up(base_url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base_url}/openapi.json", timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base_url} did not start within {timeout} s")
+
+
+def _seed(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as client:
+        for number in range(SEED_ITEMS):
+            body = {"title": f"Item {number}", "description": "seed", "price": 1.0 + number}
+            client.post("/api/v1/items/", json=body).raise_for_status()
+
+
+def _wrk(base_url: str, request: RequestShape, args: argparse.Namespace) -> tuple[float, float]:
+    """Requests/s and p99 latency in ms for one request shape."""
+    method, path, body = request
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "{method}"\n')
+        if body is not None:
+            script.write(f"wrk.body = {json.dumps(json.dumps(body))}\n")
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+    try:
+        output = subprocess.run(
+            ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+             "-s", script.name, base_url + path],
+            capture_output=True, text=True, check=True, timeout=args.seconds + 30,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in output:
+        raise RuntimeError(f"{method} {path} answered errors under load:\n{output}")
+    rate = _find(r"Requests/sec:\s+([\d.]+)", output)
+    p99_value, p99_unit = _find(r"99%\s+([\d.]+)(us|ms|s)\b", output).split()
+    return float(rate), float(p99_value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99_unit]
+
+
+def _find(pattern: str, wrk_output: str) -> str:
+    """The groups of `pattern` in wrk's output, joined by spaces."""
+    match = re.search(pattern, wrk_output)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in wrk's output:\n{wrk_output}")
+    return " ".join(match.groups())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="load duration per request shape")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    for name, root in APPS.items():
+        with serve(root) as base_url:
+            _seed(base_url)
+            results[name] = {shape: _wrk(base_url, REQUESTS[shape], args) for shape in REQUESTS}
+
+    print(f"{args.connections} connections, {args.seconds} s per row, one uvicorn worker each\n")
+    print(
+        "| request | article req/s | final req/s | final/article | article p99 ms | final p99 ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for shape in REQUESTS:
+        (article_rate, article_p99), (final_rate, final_p99) = (
+            results["article"][shape],
+            results["final"][shape],
+        )
+        print(
+            f"| {shape} | {article_rate:,.0f} | {final_rate:,.0f} | "
+            f"{final_rate / article_rate:.2f}x | {article_p99:.1f} | {final_p99:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,464 @@
+"""Checks for step 05: app/router.py — the five endpoints, called over HTTP.
+
+The router is mounted on a bare FastAPI() under /api/v1, as main.py will do in step 06,
+and `get_db` is overridden so that every request uses the check's own empty database.
+"""
+
+import string
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import factory
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+ITEMS = "/api/v1/items/"
+FIELDS = ("title", "description", "price", "is_available")
+NOT_FOUND = {"detail": "Item not found"}
+
+# --- Valid values, as app/schemas.py allows them -------------------------------------------
+# Titles and descriptions: 1 to 200 characters, some of them beyond ASCII, with no space at
+# either end (so the checks also hold for an app that strips whitespace).
+ALPHABET = string.ascii_letters + string.digits + string.punctuation + " éüñß€中日🎹"
+texts = st.text(ALPHABET, min_size=1, max_size=200).map(str.strip).filter(bool)
+prices = st.floats(min_value=0.01, max_value=1_000_000, allow_nan=False, allow_infinity=False)
+field_values: dict[str, st.SearchStrategy[Any]] = {
+    "title": texts,
+    "description": st.none() | texts,
+    "price": prices,
+    "is_available": st.booleans(),
+}
+# A complete item, as it could be stored.
+new_items = st.fixed_dictionaries(field_values)
+# Any subset of the fields (possibly none), each with a valid value: a PATCH body.
+partial_updates = st.fixed_dictionaries({}, optional=field_values)
+
+# The property below shares one client (and one database) between its examples. That is
+# safe: each example stores its own item and only ever looks at that item. Hypothesis
+# warns about any function-scoped fixture, so that warning is switched off here (only here).
+shares_one_client = settings(
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture
+def client(router: ModuleType, client_for: Callable[[FastAPI], TestClient]) -> TestClient:
+    """A client for a bare app holding only the items router, under /api/v1."""
+    application = FastAPI()
+    application.include_router(router.router, prefix="/api/v1")
+    return client_for(application)
+
+
+@pytest.fixture
+def stored_items(models: ModuleType, test_engine: Engine) -> Callable[[], list[dict[str, Any]]]:
+    """`stored_items()`: every row of the check's database, by id, as a new session sees it."""
+
+    def read() -> list[dict[str, Any]]:
+        with Session(test_engine) as session:
+            rows = session.scalars(select(models.Item).order_by(models.Item.id))
+            return [as_json(row) for row in rows]
+
+    return read
+
+
+def as_json(item: Any) -> dict[str, Any]:
+    """An ORM item as the API shows it."""
+    return {"id": item.id, **{field: getattr(item, field) for field in FIELDS}}
+
+
+def refusal_problem(response: Response, field: str) -> str:
+    """What is wrong with the answer to a request whose `field` is invalid ("" if nothing).
+
+    The answer must be 422, with a `detail` list in which an error points at the field.
+    """
+    if response.status_code != 422:
+        return f"expected 422, got {response.status_code}: {response.text}"
+    detail = response.json().get("detail")
+    if not isinstance(detail, list):
+        return f"expected `detail` to be a list of errors, got {detail!r}"
+    if not any(field in error.get("loc", ()) for error in detail):
+        return f"expected an error pointing at `{field}`, got {detail!r}"
+    return ""
+
+
+def differences(before: dict[str, Any], sent: dict[str, Any], after: dict[str, Any]) -> str:
+    """One line per field that does not hold what a partial update should leave there."""
+    lines = []
+    for field in FIELDS:
+        expected = sent.get(field, before[field])
+        if after.get(field) == expected:
+            continue
+        if field in sent:
+            lines.append(f"  {field}: sent {expected!r}, but got {after.get(field)!r}")
+        else:
+            lines.append(
+                f"  {field}: was not sent, yet it changed from {before[field]!r} to "
+                f"{after.get(field)!r}"
+            )
+    return "\n".join(lines)
+
+
+# --- Create and read one item ------------------------------------------------------------
+def test_post_creates_the_item_and_answers_201_with_it(
+    client: TestClient, stored_items: Callable[[], list[dict[str, Any]]]
+) -> None:
+    sent = {"title": "Mechanical Keyboard", "description": "Clicky", "price": 89.99}
+
+    response = client.post(ITEMS, json={**sent, "is_available": False})
+
+    assert response.status_code == 201, (
+        f"Expected 201 Created, got {response.status_code}: {response.text}\n"
+        "What to check: status_code=status.HTTP_201_CREATED on the POST route."
+    )
+    body = response.json()
+    assert isinstance(body.get("id"), int), f"Expected the answer to include the new id: {body}"
+    assert body == {"id": body["id"], **sent, "is_available": False}
+    assert stored_items() == [body], (
+        f"POST answered {body}, but the database holds {stored_items()}."
+    )
+
+
+def test_post_fills_in_the_defaults(client: TestClient) -> None:
+    response = client.post(ITEMS, json={"title": "Mechanical Keyboard", "price": 89.99})
+
+    assert response.status_code == 201, f"Expected 201, got {response.status_code}: {response.text}"
+    body = response.json()
+    assert (body.get("description"), body.get("is_available")) == (None, True), (
+        f"An item sent without description and is_available should have description null and "
+        f"is_available true, got {body}."
+    )
+
+
+def test_post_accepts_values_at_the_edge_of_the_rules(client: TestClient) -> None:
+    for title in ("x", "x" * 200):
+        response = client.post(ITEMS, json={"title": title, "price": 0.01})
+        assert response.status_code == 201, (
+            f"A title of {len(title)} character(s) and a price of 0.01 are valid, but POST "
+            f"answered {response.status_code}: {response.text}"
+        )
+
+
+def test_get_one_item_answers_200_with_it(
+    client: TestClient, item_factory: type[factory.Factory]
+) -> None:
+    _, wanted, _ = [as_json(item) for item in item_factory.create_batch(3)]
+
+    response = client.get(f"{ITEMS}{wanted['id']}")
+
+    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    assert response.json() == wanted, (
+        f"GET should answer with the stored item.\n  stored: {wanted}\n  GET:    {response.json()}"
+    )
+
+
+def test_get_a_missing_item_is_404(client: TestClient, item_factory: type[factory.Factory]) -> None:
+    missing_id = item_factory.create().id + 1
+
+    response = client.get(f"{ITEMS}{missing_id}")
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND), (
+        f"No item has id {missing_id}: expected 404 {NOT_FOUND}, got {response.status_code} "
+        f"{response.text}\nWhat to check: `if not item: raise HTTPException(status_code=404, "
+        'detail="Item not found")`.'
+    )
+
+
+def test_an_id_that_is_not_a_number_is_422(client: TestClient) -> None:
+    problem = refusal_problem(client.get(f"{ITEMS}keyboard"), "item_id")
+
+    assert not problem, f"GET {ITEMS}keyboard: {problem}\nWhat to check: `item_id: int`."
+
+
+# --- Invalid bodies ----------------------------------------------------------------------
+# (what is wrong, the body, the field the error must point at)
+INVALID_NEW_ITEMS = [
+    ("empty title", {"title": "", "price": 10}, "title"),
+    ("title of 201 characters", {"title": "x" * 201, "price": 10}, "title"),
+    ("no title", {"price": 10}, "title"),
+    ("title not text", {"title": 42, "price": 10}, "title"),
+    ("zero price", {"title": "Lamp", "price": 0}, "price"),
+    ("negative price", {"title": "Lamp", "price": -5}, "price"),
+    ("no price", {"title": "Lamp"}, "price"),
+    ("price not a number", {"title": "Lamp", "price": "cheap"}, "price"),
+    (
+        "is_available not a boolean",
+        {"title": "Lamp", "price": 10, "is_available": "maybe"},
+        "is_available",
+    ),
+    ("description not text", {"title": "Lamp", "price": 10, "description": 42}, "description"),
+]
+INVALID_CHANGES = [
+    ("zero price", {"price": 0}, "price"),
+    ("negative price", {"price": -5}, "price"),
+    ("price not a number", {"price": "cheap"}, "price"),
+    ("title not text", {"title": 42}, "title"),
+    ("is_available not a boolean", {"is_available": "maybe"}, "is_available"),
+    ("description not text", {"description": 42}, "description"),
+]
+SCHEMA_ADVICE = (
+    "What to check: the types and Field(...) rules in app/schemas.py, and that the handler "
+    "takes that schema as its body parameter."
+)
+
+
+def test_post_with_an_invalid_body_is_422_and_stores_nothing(
+    client: TestClient,
+    item_factory: type[factory.Factory],
+    stored_items: Callable[[], list[dict[str, Any]]],
+) -> None:
+    item_factory.create()
+
+    problems = []
+    for what, body, field in INVALID_NEW_ITEMS:
+        before = stored_items()
+        problem = refusal_problem(client.post(ITEMS, json=body), field)
+        if not problem and stored_items() != before:
+            problem = "it was refused, yet the database changed"
+        if problem:
+            problems.append(f"  {what} {body}: {problem}")
+
+    assert not problems, (
+        "Each of these POST bodies is invalid: the answer must be 422 and nothing stored.\n"
+        + "\n".join(problems)
+        + f"\n{SCHEMA_ADVICE}"
+    )
+
+
+def test_patch_with_an_invalid_body_is_422_and_changes_nothing(
+    client: TestClient,
+    item_factory: type[factory.Factory],
+    stored_items: Callable[[], list[dict[str, Any]]],
+) -> None:
+    item_id = item_factory.create().id
+
+    problems = []
+    for what, body, field in INVALID_CHANGES:
+        before = stored_items()
+        problem = refusal_problem(client.patch(f"{ITEMS}{item_id}", json=body), field)
+        if not problem and stored_items() != before:
+            problem = "it was refused, yet the item changed"
+        if problem:
+            problems.append(f"  {what} {body}: {problem}")
+
+    assert not problems, (
+        "Each of these PATCH bodies is invalid: the answer must be 422 and the item unchanged.\n"
+        + "\n".join(problems)
+        + f"\n{SCHEMA_ADVICE}"
+    )
+
+
+# --- Update ------------------------------------------------------------------------------
+def test_patch_with_only_a_price_keeps_the_other_fields(
+    client: TestClient,
+    item_factory: type[factory.Factory],
+    stored_items: Callable[[], list[dict[str, Any]]],
+) -> None:
+    item = item_factory.create(
+        title="Mechanical Keyboard", description="Clicky", is_available=False
+    )
+    before = as_json(item)
+
+    response = client.patch(f"{ITEMS}{before['id']}", json={"price": 79.99})
+
+    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    [after] = stored_items()
+    problems = differences(before, {"price": 79.99}, after)
+    assert not problems, (
+        f"PATCH with only a price should change the price and nothing else:\n{problems}\n"
+        "What to check: crud.update_item uses item.model_dump(exclude_unset=True)."
+    )
+    assert response.json() == after, (
+        f"PATCH should answer with the item as now stored.\n  stored: {after}\n  answer: "
+        f"{response.json()}"
+    )
+
+
+def test_patch_a_missing_item_is_404(
+    client: TestClient, item_factory: type[factory.Factory]
+) -> None:
+    missing_id = item_factory.create().id + 1
+
+    response = client.patch(f"{ITEMS}{missing_id}", json={"price": 5})
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND), (
+        f"No item has id {missing_id}: expected 404 {NOT_FOUND}, got {response.status_code} "
+        f"{response.text}\nWhat to check: `if not updated: raise HTTPException(404, ...)`."
+    )
+
+
+@shares_one_client
+@given(before=new_items, sent=partial_updates)
+def test_patch_changes_exactly_the_fields_sent(
+    client: TestClient,
+    models: ModuleType,
+    test_engine: Engine,
+    before: dict[str, Any],
+    sent: dict[str, Any],
+) -> None:
+    with Session(test_engine) as session:
+        item = models.Item(**before)
+        session.add(item)
+        session.commit()
+        item_id = item.id
+
+    response = client.patch(f"{ITEMS}{item_id}", json=sent)
+
+    assert response.status_code == 200, (
+        f"PATCH {sent} is valid, but the server answered {response.status_code}: {response.text}"
+    )
+    problems = differences(before, sent, response.json())
+    assert not problems, f"PATCH answered with the wrong item:\n{problems}"
+    with Session(test_engine) as session:
+        stored = as_json(session.get(models.Item, item_id))
+    problems = differences(before, sent, stored)
+    assert not problems, (
+        f"Stored: {before}\nPATCH body: {sent}\nThe database then holds the wrong values:\n"
+        f"{problems}\nWhat to check: crud.update_item uses item.model_dump(exclude_unset=True)."
+    )
+
+
+# --- Delete ------------------------------------------------------------------------------
+def test_delete_answers_204_with_no_body_and_the_item_is_gone(
+    client: TestClient,
+    item_factory: type[factory.Factory],
+    stored_items: Callable[[], list[dict[str, Any]]],
+) -> None:
+    keep, doomed = [as_json(item) for item in item_factory.create_batch(2)]
+
+    response = client.delete(f"{ITEMS}{doomed['id']}")
+
+    assert response.status_code == 204, (
+        f"Expected 204 No Content, got {response.status_code}: {response.text}\n"
+        "What to check: status_code=status.HTTP_204_NO_CONTENT on the DELETE route."
+    )
+    assert response.content == b"", f"A 204 answer has no body, got {response.content!r}."
+    assert stored_items() == [keep], (
+        f"After DELETE of item {doomed['id']}, only item {keep['id']} should be left; the "
+        f"database holds {stored_items()}."
+    )
+    again = client.get(f"{ITEMS}{doomed['id']}")
+    assert again.status_code == 404, (
+        f"After DELETE, GET of item {doomed['id']} should be 404, got {again.status_code}."
+    )
+
+
+def test_delete_a_missing_item_is_404(
+    client: TestClient, item_factory: type[factory.Factory]
+) -> None:
+    missing_id = item_factory.create().id + 1
+
+    response = client.delete(f"{ITEMS}{missing_id}")
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND), (
+        f"No item has id {missing_id}: expected 404 {NOT_FOUND}, got {response.status_code} "
+        f"{response.text}\nWhat to check: `if not crud.delete_item(db, item_id): raise "
+        "HTTPException(404, ...)`."
+    )
+
+
+# --- The list and its paging -------------------------------------------------------------
+# The article's query has no ORDER BY, so the items may come in any order: these checks
+# compare sets of ids, never positions.
+def test_list_is_a_json_array_of_items(
+    client: TestClient, schemas: ModuleType, item_factory: type[factory.Factory]
+) -> None:
+    stored = [as_json(item) for item in item_factory.create_batch(3)]
+
+    response = client.get(ITEMS)
+
+    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    listed = response.json()
+    assert isinstance(listed, list), f"Expected a JSON array, got {listed!r}."
+    expected_keys = set(schemas.ItemOut.model_fields)
+    for entry in listed:
+        assert set(entry) == expected_keys, (
+            f"Each entry should have exactly ItemOut's fields {sorted(expected_keys)}, got "
+            f"{sorted(entry)}. What to check: response_model=list[schemas.ItemOut]."
+        )
+    assert sorted(listed, key=lambda item: item["id"]) == stored
+
+
+def test_list_of_an_empty_database_is_an_empty_array(client: TestClient) -> None:
+    response = client.get(ITEMS)
+
+    assert (response.status_code, response.json()) == (200, [])
+
+
+# With 25 items stored: a query string, and how many items its page should hold.
+# skip=0, limit=1 and limit=100 are the edges of what the route must accept.
+PAGES = [
+    ("", 20),
+    ("?skip=20", 5),
+    ("?limit=5", 5),
+    ("?skip=0", 20),
+    ("?limit=1", 1),
+    ("?limit=100", 25),
+    ("?skip=10&limit=10", 10),
+]
+
+
+def test_list_returns_pages_of_the_requested_size(
+    client: TestClient, item_factory: type[factory.Factory]
+) -> None:
+    item_factory.create_batch(25)
+
+    wrong = []
+    for query, expected_count in PAGES:
+        response = client.get(ITEMS + query)
+        if response.status_code != 200:
+            wrong.append(f"  GET {ITEMS}{query} answered {response.status_code}: {response.text}")
+        elif len(response.json()) != expected_count:
+            wrong.append(
+                f"  GET {ITEMS}{query} listed {len(response.json())} items, "
+                f"expected {expected_count}"
+            )
+
+    assert not wrong, (
+        "With 25 items stored:\n" + "\n".join(wrong) + "\nWhat to check: "
+        "skip: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=100), and that the handler "
+        "passes skip=skip, limit=limit to crud.get_items."
+    )
+
+
+def test_list_pages_cover_every_item_exactly_once(
+    client: TestClient, item_factory: type[factory.Factory]
+) -> None:
+    all_ids = [item.id for item in item_factory.create_batch(25)]
+
+    seen: list[int] = []
+    for skip in range(0, 25, 10):
+        seen += [item["id"] for item in client.get(f"{ITEMS}?skip={skip}&limit=10").json()]
+
+    assert sorted(seen) == sorted(all_ids), (
+        "Reading 25 items in pages of 10 (skip=0, 10, 20) should show every item exactly once.\n"
+        f"  stored ids: {sorted(all_ids)}\n  ids seen:   {sorted(seen)}"
+    )
+
+
+# (query string, the parameter it breaks): just outside skip >= 0 and 1 <= limit <= 100.
+INVALID_PAGING = [
+    ("skip=-1", "skip"),
+    ("limit=0", "limit"),
+    ("limit=101", "limit"),
+    ("limit=many", "limit"),
+]
+
+
+def test_list_refuses_paging_out_of_range_with_422(client: TestClient) -> None:
+    problems = []
+    for query, parameter in INVALID_PAGING:
+        problem = refusal_problem(client.get(f"{ITEMS}?{query}"), parameter)
+        if problem:
+            problems.append(f"  GET {ITEMS}?{query}: {problem}")
+
+    assert not problems, (
+        "\n".join(problems) + "\nWhat to check: skip: int = Query(0, ge=0) and "
+        "limit: int = Query(20, ge=1, le=100)."
+    )

@@ -1,0 +1,277 @@
+"""Checks for step 06: app/main.py — the application, its start-up, and the article's demo.
+
+Unlike step 05, `get_db` is not replaced here: each check runs the real application in its
+own empty folder, so the article's relative URL `sqlite:///./app.db` puts the database there
+(see tests/conftest.py), and the lifespan, which runs when `with TestClient(app)` starts the
+app, has to create the table.
+"""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, text
+
+ITEMS = "/api/v1/items/"
+ONE_ITEM = "/api/v1/items/{item_id}"
+EXPECTED_ROUTES = {ITEMS: {"GET", "POST"}, ONE_ITEM: {"GET", "PATCH", "DELETE"}}
+DATABASE_FILE = Path("app.db")  # relative: inside the check's own empty folder
+
+# The article's two curl examples, and what they should give on an empty database.
+KEYBOARD = {"title": "Mechanical Keyboard", "price": 89.99}
+CREATED_KEYBOARD = {
+    "id": 1,
+    "title": "Mechanical Keyboard",
+    "description": None,
+    "price": 89.99,
+    "is_available": True,
+}
+CHEAPER = {"price": 79.99}
+
+
+@pytest.fixture
+def client(main: ModuleType) -> Iterator[TestClient]:
+    """The real application, started: its lifespan runs on entry, as under uvicorn."""
+    with TestClient(main.app) as started:
+        yield started
+
+
+def tables_in_database_file(file: Path = DATABASE_FILE) -> list[str]:
+    """The tables of ./app.db (or of `file`), read with an engine of our own (not the app's)."""
+    if not file.exists():
+        return []
+    engine = create_engine(f"sqlite:///{file.resolve()}")
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def rows_in_database_file(sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a plain SQL query on ./app.db, with no ORM in between."""
+    engine = create_engine(f"sqlite:///{DATABASE_FILE.resolve()}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def paths_and_methods(openapi: dict[str, Any]) -> dict[str, set[str]]:
+    """Every path an OpenAPI document describes, with its HTTP methods in capitals."""
+    return {
+        path: {method.upper() for method in operations}
+        for path, operations in openapi.get("paths", {}).items()
+    }
+
+
+# --- The application object ---------------------------------------------------------------
+def test_app_is_a_fastapi_application(main: ModuleType) -> None:
+    assert isinstance(main.app, FastAPI), (
+        f"Expected `app = FastAPI(...)` in app/main.py, got {main.app!r}."
+    )
+
+
+def test_app_is_called_items_api_version_1_0_0(main: ModuleType) -> None:
+    found = (main.app.title, main.app.version)
+    assert found == ("Items API", "1.0.0"), (
+        f"Expected the title 'Items API' and the version '1.0.0' (they head the /docs page), "
+        f'got {found}. What to check: `FastAPI(title="Items API", version="1.0.0", ...)`.'
+    )
+
+
+def test_items_routes_are_mounted_under_api_v1(main: ModuleType) -> None:
+    # app.openapi() lists every route the application serves, with its methods.
+    found = paths_and_methods(main.app.openapi())
+
+    mounted = {path: found.get(path, set()) for path in EXPECTED_ROUTES}
+    assert mounted == EXPECTED_ROUTES, (
+        f"Expected these paths and methods:\n  {EXPECTED_ROUTES}\nbut the application has:\n  "
+        f"{found or 'no routes at all'}\nWhat to check: "
+        '`app.include_router(items_router, prefix="/api/v1")` in app/main.py, with the '
+        'router\'s own prefix="/items" in app/router.py.'
+    )
+
+
+# --- Start-up: the lifespan creates the table ----------------------------------------------
+def test_starting_the_app_creates_the_items_table(main: ModuleType) -> None:
+    assert tables_in_database_file() == [], "The check's folder should start without app.db."
+
+    with TestClient(main.app):
+        tables = tables_in_database_file()
+
+    assert "items" in tables, (
+        f"Once the application has started, ./app.db should hold an `items` table, but "
+        f"{'it has the tables ' + str(tables) if tables else 'there is no such table'}.\n"
+        "What to check: the lifespan in app/main.py calls "
+        "`Base.metadata.create_all(bind=engine)` before `yield`, and is passed to "
+        "`FastAPI(..., lifespan=lifespan)`."
+    )
+
+
+def test_restarting_the_app_keeps_the_stored_items(main: ModuleType) -> None:
+    with TestClient(main.app) as first_run:
+        created = first_run.post(ITEMS, json=KEYBOARD)
+        assert created.status_code == 201, f"POST failed: {created.status_code} {created.text}"
+
+    with TestClient(main.app) as second_run:
+        listed = second_run.get(ITEMS)
+
+    assert listed.json() == [created.json()], (
+        f"After a restart, the item stored before should still be there; GET {ITEMS} "
+        f"answered {listed.status_code} {listed.text}.\nWhat to check: the lifespan should "
+        "only create missing tables (`create_all`), never drop existing ones."
+    )
+
+
+# --- Interactive documentation -------------------------------------------------------------
+def test_docs_serves_the_swagger_ui_page(client: TestClient) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 200, (
+        f"GET /docs should answer 200, got {response.status_code}. What to check: "
+        "`FastAPI(...)` was not given docs_url=None."
+    )
+    assert response.headers["content-type"].startswith("text/html"), (
+        f"/docs should be an HTML page, got {response.headers['content-type']}."
+    )
+    assert "swagger-ui" in response.text, "/docs should load Swagger UI, but never mentions it."
+    assert "/openapi.json" in response.text, (
+        "/docs should point Swagger UI at /openapi.json, the description it draws the page from."
+    )
+
+
+def test_openapi_json_describes_the_items_api(client: TestClient) -> None:
+    response = client.get("/openapi.json")
+
+    assert response.status_code == 200, f"GET /openapi.json answered {response.status_code}."
+    document = response.json()  # fails here if the answer is not valid JSON
+    paths = paths_and_methods(document)
+    assert set(EXPECTED_ROUTES) <= set(paths), (
+        f"/openapi.json should describe {sorted(EXPECTED_ROUTES)}, but its paths are "
+        f"{sorted(paths) or 'empty'}."
+    )
+    schemas = set(document.get("components", {}).get("schemas", {}))
+    missing = {"ItemCreate", "ItemUpdate", "ItemOut"} - schemas
+    assert not missing, (
+        f"/openapi.json should describe the request and response schemas, but {sorted(missing)} "
+        f"are missing (found {sorted(schemas)}). What to check: the routes use "
+        "`response_model=schemas.ItemOut` and take `schemas.ItemCreate` / `schemas.ItemUpdate` "
+        "bodies."
+    )
+
+
+# --- The article's curl examples, against the real application ----------------------------
+def test_the_articles_post_example_creates_item_1(client: TestClient) -> None:
+    response = client.post(ITEMS, json=KEYBOARD)
+
+    assert response.status_code == 201, (
+        f"POST {ITEMS} {KEYBOARD} should answer 201 Created, got {response.status_code}: "
+        f"{response.text}"
+    )
+    assert response.json() == CREATED_KEYBOARD, (
+        f"On an empty database the article's POST should give\n  {CREATED_KEYBOARD}\n"
+        f"got\n  {response.json()}"
+    )
+    stored = rows_in_database_file("SELECT id, title, price FROM items")
+    assert stored == [(1, "Mechanical Keyboard", 89.99)], (
+        f"The new item should be stored in ./app.db, which holds {stored}. What to check: "
+        "the application's sessions come from `get_db` in app/database.py."
+    )
+
+
+def test_the_articles_patch_example_changes_only_the_price(client: TestClient) -> None:
+    created = client.post(ITEMS, json=KEYBOARD)
+    assert created.status_code == 201, f"POST failed: {created.status_code} {created.text}"
+
+    response = client.patch(f"{ITEMS}1", json=CHEAPER)
+
+    expected = {**CREATED_KEYBOARD, **CHEAPER}
+    assert response.status_code == 200, (
+        f"PATCH {ITEMS}1 {CHEAPER} should answer 200, got {response.status_code}: {response.text}"
+    )
+    assert response.json() == expected, (
+        f"Only the price should change.\n  expected: {expected}\n  got:      {response.json()}\n"
+        "What to check: crud.update_item uses `item.model_dump(exclude_unset=True)`."
+    )
+    confirmed = client.get(f"{ITEMS}1")
+    assert confirmed.json() == expected, (
+        f"GET {ITEMS}1 after the PATCH should show {expected}, got {confirmed.text}."
+    )
+
+
+# --- Served by uvicorn, as the article starts it -------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def answer_from(url: str) -> int | None:
+    """The HTTP status of GET url, or None while nothing answers there."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:  # an answer, just not a 2xx one
+        return error.code
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+@pytest.mark.slow
+def test_uvicorn_serves_the_app(target: Any, tmp_path: Path) -> None:
+    # `uvicorn app.main:app`, run from the project folder: --app-dir says where app/ is,
+    # while the working directory (where app.db lands) is the check's empty folder.
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(target.root)]
+    server = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status = None
+        deadline = time.monotonic() + 20
+        while status is None and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status = answer_from(f"http://127.0.0.1:{port}/openapi.json")
+        stopped = server.poll() is not None
+    finally:
+        server.terminate()
+        try:
+            output, _ = server.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output, _ = server.communicate()
+
+    if status is not None:
+        outcome = f"it answered {status}"
+    elif stopped:
+        outcome = "the server stopped before answering"
+    else:
+        outcome = "nothing answered within 20 s"
+    assert status == 200, (
+        f"`uvicorn app.main:app` should serve /openapi.json, but {outcome}.\n"
+        f"What uvicorn printed:\n{output[-3000:]}"
+    )
+    tables = tables_in_database_file(tmp_path / "app.db")
+    assert "items" in tables, (
+        "uvicorn started the application, but the folder it was started from has no app.db "
+        f"with an items table ({'tables: ' + str(tables) if tables else 'no such file'}).\n"
+        "What to check: the lifespan creates the tables, and the URL in app/database.py is "
+        "the relative 'sqlite:///./app.db'."
+    )

@@ -1,0 +1,361 @@
+"""Checks for step 07: Alembic migrations — alembic.ini, alembic/env.py and alembic/versions/.
+
+Each check runs the project's own migrations on an empty SQLite file of its own (see
+tests/conftest.py), through pytest-alembic's `alembic_runner`, then looks at the database
+the migrations produced. The last check runs `alembic upgrade head` as you would type it.
+"""
+
+import logging
+import shutil
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_alembic import MigrationContext
+from pytest_alembic.plugin.error import AlembicTestFailure
+from pytest_alembic.tests import default
+from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
+
+ITEMS_COLUMNS = {"id", "title", "description", "price", "is_available"}
+NO_ITEMS_TABLE = (
+    "After `alembic upgrade head` on an empty database there is no `items` table.\n"
+    "What to check: a file in alembic/versions/ whose upgrade() calls "
+    'op.create_table("items", ...), made by `alembic revision --autogenerate` once env.py '
+    "sets `target_metadata = Base.metadata` and imports app.models."
+)
+IGNORED_ENV_HINT = (
+    "\nNote: ./app.db appeared in the check's folder, so your env.py opened the app's own "
+    "database instead of the one it was given. What to check: env.py should use "
+    '`config.attributes.get("connection")` when it is set, or build its engine from '
+    '`config.get_main_option("sqlalchemy.url")`, rather than always the app\'s URL.'
+)
+MIGRATION_ADVICE = (
+    "the upgrade() and downgrade() functions in alembic/versions/, and alembic/env.py "
+    "(it must import app.models and set `target_metadata = Base.metadata`)."
+)
+
+
+@dataclass
+class Migrations:
+    """The project's migrations on the check's database, through pytest-alembic's runner.
+
+    When Alembic raises, the check fails with Alembic's own message and the line of your
+    files it came from, instead of a long traceback through Alembic's code.
+    """
+
+    runner: MigrationContext
+    root: Path
+
+    def upgrade(self, revision: str = "heads", *, start: str | None = None) -> None:
+        self.run(
+            f"`alembic upgrade {'head' if revision == 'heads' else revision}` failed",
+            lambda: self.runner.migrate_up_to(revision, current=start, return_current=False),
+        )
+
+    def downgrade(self, revision: str = "base") -> None:
+        self.run(
+            f"`alembic downgrade {revision}` failed",
+            lambda: self.runner.migrate_down_to(revision, return_current=False),
+        )
+
+    def run(self, what: str, action: Callable[[], object], advice: str = MIGRATION_ADVICE) -> None:
+        problem = ""
+        try:
+            with logging_kept():
+                action()
+        except Exception as error:  # whatever the migrations raise, reported below
+            problem = describe(error, self.root)
+        if problem:  # failing outside `except` keeps Alembic's traceback out of the report
+            pytest.fail(f"{what}:\n{problem}\nWhat to check: {advice}", pytrace=False)
+
+
+@contextmanager
+def logging_kept() -> Iterator[None]:
+    """Put logging back as it was: env.py reconfigures it from alembic.ini (fileConfig)."""
+    loggers = [logging.getLogger(), *named_loggers()]
+    saved = {id(logger): state_of(logger) for logger in loggers}
+    try:
+        yield
+    finally:
+        for logger in [logging.getLogger(), *named_loggers()]:
+            level, handlers, propagate, disabled = saved.get(
+                id(logger), (logging.NOTSET, [], True, False)
+            )
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.disabled = propagate, disabled
+
+
+def named_loggers() -> list[logging.Logger]:
+    return [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+
+
+def state_of(logger: logging.Logger) -> tuple[int, list[logging.Handler], bool, bool]:
+    return logger.level, list(logger.handlers), logger.propagate, logger.disabled
+
+
+@pytest.fixture
+def migrations(alembic_runner: MigrationContext, target: Any) -> Migrations:
+    return Migrations(alembic_runner, target.root)
+
+
+def describe(error: BaseException, root: Path) -> str:
+    """The error's message, and the last line of the project's own files it went through."""
+    if isinstance(error, AlembicTestFailure):
+        message = str(error)
+    else:
+        message = f"{type(error).__name__}: {error}"
+    last = None
+    seen: BaseException | None = error
+    while seen is not None:  # from the error Alembic re-raised down to the original one
+        for frame in traceback.extract_tb(seen.__traceback__):
+            file = Path(frame.filename).resolve()
+            if file.is_relative_to(root) and "site-packages" not in file.parts:
+                last = frame
+        seen = seen.__cause__ or seen.__context__
+    if last is None:
+        return message
+    where = Path(last.filename).resolve().relative_to(root)
+    return f"{message}\nIt happened in {where}, line {last.lineno}:\n    {last.line}"
+
+
+def tables_in(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def items_table_problem(engine: Engine) -> str:
+    """Why the database has no usable `items` table ("" if it has one)."""
+    if "items" in tables_in(engine):
+        return ""
+    return NO_ITEMS_TABLE + (IGNORED_ENV_HINT if Path("app.db").exists() else "")
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Every table but alembic_version, with its columns, keys and indexes as reflected."""
+    inspector = inspect(engine)
+    return {
+        table: {
+            "columns": [
+                (column["name"], str(column["type"]), column["nullable"], column.get("default"))
+                for column in inspector.get_columns(table)
+            ],
+            "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "indexes": sorted(
+                (index["name"], tuple(index["column_names"]), bool(index["unique"]))
+                for index in inspector.get_indexes(table)
+            ),
+        }
+        for table in sorted(tables_in(engine) - {"alembic_version"})
+    }
+
+
+def wipe(engine: Engine) -> None:
+    """Drop every table, alembic_version included: the database is back at `base`."""
+    everything = MetaData()
+    everything.reflect(engine)
+    everything.drop_all(engine)
+
+
+# --- The files and the history -----------------------------------------------------------
+def test_alembic_files_are_in_the_project(alembic_files_problem: str) -> None:
+    if alembic_files_problem:
+        pytest.fail(alembic_files_problem, pytrace=False)
+
+
+def test_the_history_has_exactly_one_latest_migration(migrations: Migrations) -> None:
+    heads = migrations.runner.heads
+    assert heads, (
+        "alembic/versions/ holds no migration yet. What to do: "
+        '`alembic revision --autogenerate -m "add items table"`, then read the file it wrote.'
+    )
+    assert len(heads) == 1, (
+        f"Expected one latest migration (one 'head'), found {len(heads)}: {heads}. Two "
+        "migrations claim the same parent (down_revision). What to do: `alembic merge heads`."
+    )
+
+
+# --- Upgrade -------------------------------------------------------------------------------
+def test_upgrade_head_creates_the_items_table(
+    migrations: Migrations, alembic_engine: Engine
+) -> None:
+    assert tables_in(alembic_engine) == set(), "The check's database should start empty."
+
+    migrations.upgrade()
+
+    problem = items_table_problem(alembic_engine)
+    assert not problem, problem
+    columns = {column["name"] for column in inspect(alembic_engine).get_columns("items")}
+    assert columns == ITEMS_COLUMNS, (
+        f"After the migrations, items should have the columns {sorted(ITEMS_COLUMNS)}, "
+        f'got {sorted(columns)}.\nWhat to check: the op.create_table("items", ...) call '
+        "in alembic/versions/, against app/models.py."
+    )
+
+
+def test_upgraded_items_table_keeps_the_models_rules(
+    migrations: Migrations, alembic_engine: Engine
+) -> None:
+    migrations.upgrade()
+    problem = items_table_problem(alembic_engine)
+    assert not problem, problem
+
+    inspector = inspect(alembic_engine)
+    nullable = {column["name"]: column["nullable"] for column in inspector.get_columns("items")}
+    indexed = [index["column_names"] for index in inspector.get_indexes("items")]
+    primary_key = inspector.get_pk_constraint("items")["constrained_columns"]
+    expected = {
+        "`id` is the primary key": primary_key == ["id"],
+        "`title` is NOT NULL": nullable.get("title") is False,
+        "`price` is NOT NULL": nullable.get("price") is False,
+        "`description` accepts NULL": nullable.get("description") is True,
+        "`title` has an index": ["title"] in indexed,
+    }
+    broken = [rule for rule, holds in expected.items() if not holds]
+    assert not broken, (
+        "The table the migrations build breaks these rules of app/models.py:\n  "
+        + "\n  ".join(broken)
+        + "\nWhat to check: the sa.Column(...) lines (nullable=...) and the create_index calls "
+        "in alembic/versions/. If models.py changed after the migration was written, make a "
+        "new one with `alembic revision --autogenerate`."
+    )
+
+
+def test_the_migrations_match_the_models(migrations: Migrations) -> None:
+    # After `upgrade head`, `revision --autogenerate` must find nothing left to do.
+    migrations.run(
+        "Comparing the migrations with app/models.py (`alembic revision --autogenerate` on "
+        "the upgraded database) did not come out empty",
+        lambda: default.test_model_definitions_match_ddl(migrations.runner),
+        advice="make a migration for the difference with `alembic revision --autogenerate "
+        '-m "describe the change"`, read it, then run `alembic upgrade head`. If Alembic says '
+        "env.py provides no MetaData object, set `target_metadata = Base.metadata` in "
+        "alembic/env.py.",
+    )
+
+
+# --- Downgrade -----------------------------------------------------------------------------
+def test_downgrade_base_removes_the_items_table(
+    migrations: Migrations, alembic_engine: Engine
+) -> None:
+    migrations.upgrade()
+    problem = items_table_problem(alembic_engine)
+    assert not problem, problem
+
+    migrations.downgrade("base")
+
+    left = tables_in(alembic_engine) - {"alembic_version"}
+    assert not left, (
+        f"After `alembic downgrade base` only alembic_version may remain, but the database "
+        f"still has {sorted(left)}.\nWhat to check: downgrade() in alembic/versions/ undoes "
+        'upgrade(), e.g. op.drop_index(...) and op.drop_table("items").'
+    )
+
+
+def test_up_down_up_leaves_the_same_schema(migrations: Migrations, alembic_engine: Engine) -> None:
+    migrations.upgrade()
+    first = schema_of(alembic_engine)
+
+    # pytest-alembic: down one migration at a time to base, then up one at a time again.
+    migrations.run(
+        "Going down to base and back up, one migration at a time, failed",
+        lambda: default.test_up_down_consistency(migrations.runner),
+    )
+
+    again = schema_of(alembic_engine)
+    assert again == first, (
+        "Downgrading to base and upgrading again should rebuild the same tables.\n"
+        f"  first upgrade:        {first}\n  after the round trip: {again}\n"
+        "What to check: each downgrade() undoes exactly what its upgrade() did."
+    )
+
+
+# --- Data ----------------------------------------------------------------------------------
+def test_stored_rows_survive_upgrading_to_head(
+    migrations: Migrations, alembic_engine: Engine
+) -> None:
+    # At every revision that has the items table (head included), store a row, then run
+    # `alembic upgrade head`: the row must still be there, whatever migrations lie between.
+    revisions = migrations.runner.history.revisions[1:-1]  # without 'base' and 'heads'
+    tried = []
+    for revision in revisions:
+        wipe(alembic_engine)
+        migrations.upgrade(revision, start="base")
+        if "items" not in tables_in(alembic_engine):
+            continue
+        row = {"title": f"Stored at {revision}", "price": 12.5}
+        with alembic_engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO items (title, price) VALUES (:title, :price)"), row
+            )
+
+        migrations.upgrade("heads", start=revision)
+
+        stored = [tuple(found) for found in stored_titles_and_prices(alembic_engine)]
+        assert stored == [(row["title"], row["price"])], (
+            f"A row stored at revision {revision} should still be there after "
+            f"`alembic upgrade head`, but items now holds {stored}.\nWhat to check: the "
+            "migrations after that revision change the table in place (op.add_column, "
+            "batch_op.alter_column) instead of dropping and re-creating it."
+        )
+        tried.append(revision)
+    assert tried, NO_ITEMS_TABLE
+
+
+def stored_titles_and_prices(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        reflected = MetaData()
+        reflected.reflect(connection, only=["items"])
+        items = reflected.tables["items"]
+        return list(connection.execute(select(items.c.title, items.c.price)))
+
+
+# --- As you would type it ------------------------------------------------------------------
+@pytest.mark.slow
+def test_alembic_upgrade_head_works_from_the_project_folder(
+    target: Any, alembic_files_problem: str, tmp_path: Path
+) -> None:
+    if alembic_files_problem:
+        pytest.fail(alembic_files_problem, pytrace=False)
+    # A copy of the project, so that app.db lands in the check's folder and relative
+    # settings (prepend_sys_path = ., script_location) mean what they mean in your project.
+    project = tmp_path / "project"
+    leave_out = shutil.ignore_patterns("__pycache__", "*.db", "*.db-*")
+    for part in ("app", "alembic"):
+        shutil.copytree(target.root / part, project / part, ignore=leave_out)
+    shutil.copy2(target.root / "alembic.ini", project / "alembic.ini")
+
+    command = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    try:
+        finished = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("`alembic upgrade head` was still running after 60 s.", pytrace=False)
+
+    assert finished.returncode == 0, (
+        f"`alembic upgrade head`, run in your project folder, failed:\n"
+        f"{(finished.stdout + finished.stderr)[-3000:]}"
+    )
+    database = project / "app.db"
+    assert database.exists(), (
+        "`alembic upgrade head` succeeded but no app.db appeared in the project folder. "
+        "What to check: env.py uses the app's URL (`from app.database import "
+        "SQLALCHEMY_DATABASE_URL`), the relative 'sqlite:///./app.db'."
+    )
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        tables = tables_in(engine)
+    finally:
+        engine.dispose()
+    assert {"items", "alembic_version"} <= tables, (
+        f"After `alembic upgrade head`, app.db should hold items and alembic_version, got "
+        f"{sorted(tables)}.\n{NO_ITEMS_TABLE}"
+    )
