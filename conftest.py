@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 REPO_ROOT = Path(__file__).parent
@@ -258,12 +258,18 @@ class Target:
 # directories, and a failure found once should be replayed first the next time.
 _examples = DirectoryBasedExampleDatabase(REPO_ROOT / ".hypothesis" / "examples")
 # deadline=None: every example talks to a real database, whose timing varies from run to run.
-settings.register_profile("fast", max_examples=25, deadline=None, database=_examples)
+# No explain phase: it re-runs a failing example hundreds of times under a tracer, which
+# turned a one-second failure into a minute; the shrunk example is what a learner needs.
+_NO_EXPLAIN = tuple(phase for phase in Phase if phase is not Phase.explain)
+settings.register_profile(
+    "fast", max_examples=25, deadline=None, database=_examples, phases=_NO_EXPLAIN
+)
 settings.register_profile(
     "thorough",
     max_examples=300,
     deadline=None,
     database=None,
+    phases=_NO_EXPLAIN,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))

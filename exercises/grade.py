@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
@@ -307,15 +307,17 @@ def grade_one(
 
 
 # --- the batch --------------------------------------------------------------------------------
-def _warm_up(kind: str) -> None:
-    """Prepare a worker once, not once per submission: imports, and the unit-test zygote."""
+def _warm_up(unit_exercises: Sequence[str]) -> None:
+    """Prepare a worker once, not once per submission: imports, and for unit exercises the
+    zygote and the app variants it serves."""
     import httpx  # noqa: F401
     import hypothesis  # noqa: F401
 
-    if kind == "unit":
+    if unit_exercises:
         from exercises import unitrun
 
-        unitrun.warm_up()
+        for name in unit_exercises:
+            unitrun.warm_up(load(name))
 
 
 def submission_names(submissions: Sequence[Path]) -> list[str]:
@@ -330,6 +332,65 @@ def submission_names(submissions: Sequence[Path]) -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Submissions of one exercise, and the folder for their outputs."""
+
+    exercise: Exercise
+    submissions: Sequence[Path]
+    out: Path
+
+
+def grade_batches(
+    batches: Sequence[Batch],
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+    time_limit: float | None = None,
+) -> list[dict[str, dict[str, Any]]]:
+    """Grade every batch with one pool of JOBS worker processes; write each batch's outputs.
+
+    All submissions share the pool, in the order given, so a slow one (a hang cut off by the
+    time limit) overlaps with the others. Returns, per batch, the results by output name
+    (the submission's folder name, made unique).
+    """
+    names = [submission_names(batch.submissions) for batch in batches]
+    results: list[dict[str, dict[str, Any]]] = [{} for _ in batches]
+    units = sorted({batch.exercise.name for batch in batches if batch.exercise.kind == "unit"})
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_warm_up, initargs=(units,)
+    ) as pool:
+        futures: dict[Future[dict[str, Any]], tuple[int, str]] = {}
+        for number, batch in enumerate(batches):
+            for name, path in zip(names[number], batch.submissions, strict=True):
+                future = pool.submit(grade_one, batch.exercise.name, str(path), time_limit)
+                futures[future] = (number, name)
+        for done, future in enumerate(as_completed(futures), start=1):
+            number, name = futures[future]
+            try:
+                results[number][name] = future.result()
+            except Exception as error:  # the worker itself died
+                results[number][name] = reports.results_json(
+                    batches[number].exercise,
+                    [],
+                    f"The grader's worker failed on this submission: {error!r}",
+                    0.0,
+                )
+            if progress is not None:
+                progress(done, len(futures))
+    ordered_batches = []
+    for number, batch in enumerate(batches):
+        ordered = {name: results[number][name] for name in names[number]}
+        batch.out.mkdir(parents=True, exist_ok=True)
+        for name, result in ordered.items():
+            reports.write_results(batch.out / name / "results.json", result)
+        reports.write_gradebook(batch.out / "gradebook.csv", batch.exercise, ordered)
+        reports.write_junit(batch.out / "junit.xml", batch.exercise, ordered)
+        reports.write_report(batch.out / "report.html", batch.exercise, ordered)
+        ordered_batches.append(ordered)
+    return ordered_batches
+
+
 def grade_batch(
     exercise: Exercise,
     submissions: Sequence[Path],
@@ -342,43 +403,7 @@ def grade_batch(
 
     Returns the results by output name (the submission's folder name, made unique).
     """
-    names = submission_names(submissions)
-    results: dict[str, dict[str, Any]] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_warm_up, initargs=(exercise.kind,)
-    ) as pool:
-        futures: dict[Future[dict[str, Any]], str] = {
-            pool.submit(grade_one, exercise.name, str(path), time_limit): name
-            for name, path in zip(names, submissions, strict=True)
-        }
-        for done, future in enumerate(_as_completed(futures), start=1):
-            name = futures[future]
-            try:
-                results[name] = future.result()
-            except Exception as error:  # the worker itself died
-                results[name] = reports.results_json(
-                    exercise,
-                    [],
-                    f"The grader's worker failed on this submission: {error!r}",
-                    0.0,
-                )
-            if progress is not None:
-                progress(done, len(futures))
-    ordered = {name: results[name] for name in names}
-    out.mkdir(parents=True, exist_ok=True)
-    for name, result in ordered.items():
-        reports.write_results(out / name / "results.json", result)
-    reports.write_gradebook(out / "gradebook.csv", exercise, ordered)
-    reports.write_junit(out / "junit.xml", exercise, ordered)
-    reports.write_report(out / "report.html", exercise, ordered)
-    return ordered
-
-
-def _as_completed(futures: dict[Future[dict[str, Any]], str]) -> list[Future[dict[str, Any]]]:
-    from concurrent.futures import as_completed
-
-    return list(as_completed(futures))
+    return grade_batches([Batch(exercise, submissions, out)], jobs, progress, time_limit)[0]
 
 
 class ProgressBar:

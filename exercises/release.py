@@ -14,7 +14,9 @@ from pathlib import Path
 
 from exercises.spec import Exercise, ExerciseError, load
 
-_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.db", ".pytest_cache", ".hypothesis")
+_IGNORED = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "*.db", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache"
+)
 
 
 def release(exercise: Exercise, out: Path) -> list[Path]:

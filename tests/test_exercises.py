@@ -1,8 +1,12 @@
 """Every exercise is gradable: the starter scores below full marks and 0 on the new
 behaviour, the solution scores exactly full marks; the learner's copy leaks nothing; a mixed
-batch of 20 submissions grades correctly within a bounded time."""
+batch grades correctly. Every grading of this module runs in one pool, once (`graded`)."""
 
+import importlib.util
+import io
 import shutil
+import sqlite3
+import subprocess
 import sys
 import time
 import zipfile
@@ -11,31 +15,118 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from exercises.export import export_gradescope  # noqa: E402
-from exercises.grade import grade_batch  # noqa: E402
-from exercises.release import release  # noqa: E402
-from exercises.spec import Exercise, exercise_names, load  # noqa: E402
+from exercises.export import export_gradescope
+from exercises.grade import Batch, ProgressBar, grade_batches
+from exercises.release import release
+from exercises.spec import Exercise, exercise_names, load
 
 EXERCISES = exercise_names()
+PUT = load("01_put")
 
 
 def _new_test_ids(exercise: Exercise) -> set[str]:
     return {test.id for test in exercise.tests if test.new}
 
 
+def _variant(base: Path, root: Path, name: str, edit: tuple[str, str, str] | None) -> Path:
+    target = root / name
+    shutil.copytree(base, target, ignore=shutil.ignore_patterns("__pycache__"))
+    if edit is not None:
+        file, old, new = edit
+        path = target / file
+        source = path.read_text(encoding="utf-8")
+        assert old in source, f"{name}: {old!r} is not in {file}"
+        path.write_text(source.replace(old, new), encoding="utf-8")
+    return target
+
+
+# --- a mixed batch of exercise 01: (name, base, edit, expected score) ----------------------
+# PUT written with exclude_unset: omitted fields are kept instead of reset (3 points lost).
+WRONG = ("app/crud.py", "item.model_dump().items()", "item.model_dump(exclude_unset=True).items()")
+BROKEN = ("app/main.py", "from fastapi import FastAPI", "from fastapi import FastAP")
+EXITS = ("app/main.py", "from fastapi import FastAPI", "import os\nos._exit(0)")
+FLOODS = (
+    "app/main.py",
+    "from fastapi import FastAPI",
+    "print('y' * 10**7)\nfrom fastapi import FastAPI",
+)
+MIXED: list[tuple[str, Path, tuple[str, str, str] | None, float]] = [
+    ("right0", PUT.solution, None, 13),
+    ("starter0", PUT.starter, None, 2),
+    ("wrong0", PUT.solution, WRONG, 10),
+    ("broken0", PUT.solution, BROKEN, 0),
+    ("right1", PUT.solution, None, 13),
+    ("hostile_exit", PUT.solution, EXITS, 0),
+    ("hostile_flood", PUT.solution, FLOODS, 13),
+    ("starter1", PUT.starter, None, 2),
+    ("wrong1", PUT.solution, WRONG, 10),
+    ("broken1", PUT.solution, BROKEN, 0),
+]
+
+# --- typical mistakes in the new exercises: (exercise, name, edit, the tests it loses) -----
+MISTAKES: list[tuple[str, str, tuple[str, str, str], set[str]]] = [
+    (
+        # The migration adds the column without a server default: the existing rows get NULL.
+        "04_new_column_migration",
+        "no_server_default",
+        (
+            "alembic/versions/20261126_add_item_quantity.py",
+            'nullable=False, server_default=sa.text("0")',
+            "nullable=True",
+        ),
+        {"upgrade_keeps_existing_rows", "downgrade_then_upgrade"},
+    ),
+    (
+        # The password goes into the hash column as it is (so equal passwords look equal).
+        "05_users_passwords",
+        "plain_password",
+        ("app/security.py", "    return salt.hex(), key.hex()", "    return salt.hex(), password"),
+        {"database_holds_no_password", "passwords_are_salted"},
+    ),
+    (
+        # One salt for everyone: equal passwords give equal hashes.
+        "05_users_passwords",
+        "fixed_salt",
+        (
+            "app/security.py",
+            "secrets.token_bytes(16) if salt is None",
+            "b'0' * 16 if salt is None",
+        ),
+        {"passwords_are_salted"},
+    ),
+]
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Starter and solution of every exercise, graded (two at a time)."""
-    results = {}
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Starter and solution of every exercise, the mixed batch and the mistakes, graded in one
+    pool of two workers: results by batch name, the time it took, the mixed batch's outputs."""
+    root = tmp_path_factory.mktemp("graded")
+    batches: dict[str, Batch] = {}
     for name in EXERCISES:
         exercise = load(name)
-        out = tmp_path_factory.mktemp(name)
-        results[name] = grade_batch(exercise, [exercise.starter, exercise.solution], out, jobs=2)
-    return results
+        batches[name] = Batch(exercise, [exercise.starter, exercise.solution], root / name)
+    mixed = [_variant(base, root / "mixed", name, edit) for name, base, edit, _ in MIXED]
+    batches["mixed"] = Batch(PUT, mixed, root / "mixed-out")
+    for exercise_name, name, edit, _ in MISTAKES:
+        exercise = load(exercise_name)
+        submission = _variant(exercise.solution, root / "mistakes", name, edit)
+        batches[name] = Batch(exercise, [submission], root / f"{name}-out")
+    # Exercise 06's solution without its @example cases: two mutants survive the first,
+    # cheap pass and die in the second one (15 examples per property).
+    unit = load("06_property_tests")
+    no_examples = _variant(unit.solution, root / "mistakes", "no_explicit_examples", None)
+    test_file = no_examples / "tests" / "test_patch_properties.py"
+    lines = test_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    test_file.write_text("".join(x for x in lines if not x.startswith("@example(")), "utf-8")
+    batches["no_explicit_examples"] = Batch(unit, [no_examples], root / "no-examples-out")
+    started = time.monotonic()
+    results = grade_batches(list(batches.values()), jobs=2, time_limit=30)
+    return {
+        "results": dict(zip(batches, results, strict=True)),
+        "elapsed": time.monotonic() - started,
+        "mixed_out": root / "mixed-out",
+    }
 
 
 def test_there_are_exercises() -> None:
@@ -45,7 +136,7 @@ def test_there_are_exercises() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXERCISES)
 def test_the_solution_scores_full_marks(graded: dict[str, Any], name: str) -> None:
-    result = graded[name]["solution"]
+    result = graded["results"][name]["solution"]
     failed = {test["name"]: test["output"] for test in result["tests"] if test["score"] == 0}
     assert result["score"] == load(name).max_score, f"{name} solution lost points: {failed}"
 
@@ -54,7 +145,7 @@ def test_the_solution_scores_full_marks(graded: dict[str, Any], name: str) -> No
 @pytest.mark.parametrize("name", EXERCISES)
 def test_the_starter_scores_zero_on_the_new_behaviour(graded: dict[str, Any], name: str) -> None:
     exercise = load(name)
-    result = graded[name]["starter"]
+    result = graded["results"][name]["starter"]
     assert result["score"] < exercise.max_score
     earned = [
         test["name"]
@@ -103,7 +194,7 @@ def test_the_learners_copy_leaks_nothing_hidden(name: str, tmp_path: Path) -> No
         assert text not in solution_only, f"{path} is solution code"
 
 
-@pytest.mark.parametrize("name", ["01_put", "06_property_tests"])
+@pytest.mark.parametrize("name", ["01_put", "04_new_column_migration", "06_property_tests"])
 def test_the_gradescope_bundle_runs_this_grader(name: str, tmp_path: Path) -> None:
     out = tmp_path / "bundle.zip"
     export_gradescope(load(name), out)
@@ -118,58 +209,95 @@ def test_the_gradescope_bundle_runs_this_grader(name: str, tmp_path: Path) -> No
     )
 
 
-# --- a mixed batch -------------------------------------------------------------------------
-def _variant(base: Path, root: Path, name: str, edit: tuple[str, str, str] | None) -> Path:
-    target = root / name
-    shutil.copytree(base, target, ignore=shutil.ignore_patterns("__pycache__"))
-    if edit is not None:
-        file, old, new = edit
-        path = target / file
-        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    return target
-
-
 @pytest.mark.slow
-def test_a_batch_of_20_mixed_submissions(tmp_path: Path) -> None:
-    exercise = load("01_put")
-    kinds: list[tuple[str, Path, tuple[str, str, str] | None, float]] = []
-    for n in range(6):
-        kinds.append((f"right{n}", exercise.solution, None, 13))
-    for n in range(5):
-        kinds.append((f"starter{n}", exercise.starter, None, 2))
-    # PUT written with exclude_unset: omitted fields are kept instead of reset (3 points lost).
-    wrong = (
-        "app/crud.py",
-        "item.model_dump().items()",
-        "item.model_dump(exclude_unset=True).items()",
-    )
-    for n in range(4):
-        kinds.append((f"wrong{n}", exercise.solution, wrong, 10))
-    broken = ("app/main.py", "from fastapi import FastAPI", "from fastapi import FastAP")
-    for n in range(3):
-        kinds.append((f"broken{n}", exercise.solution, broken, 0))
-    exits = ("app/main.py", "from fastapi import FastAPI", "import os\nos._exit(0)")
-    kinds.append(("hostile_exit", exercise.solution, exits, 0))
-    floods = (
-        "app/main.py",
-        "from fastapi import FastAPI",
-        "print('y' * 10**7)\nfrom fastapi import FastAPI",
-    )
-    kinds.append(("hostile_flood", exercise.solution, floods, 13))
-    subs = [_variant(base, tmp_path, name, edit) for name, base, edit, _ in kinds]
-    started = time.monotonic()
-    out = tmp_path / "out"
-    results = grade_batch(exercise, subs, out, jobs=2, time_limit=20)
-    elapsed = time.monotonic() - started
-    scores = {name: results[name]["score"] for name, *_ in kinds}
-    expected = {name: score for name, _, _, score in kinds}
-    assert scores == expected
-    assert elapsed < 90, f"20 submissions took {elapsed:.0f} s"
+def test_a_mixed_batch_grades_each_submission_on_its_merits(graded: dict[str, Any]) -> None:
+    results = graded["results"]["mixed"]
+    scores = {name: results[name]["score"] for name, *_ in MIXED}
+    assert scores == {name: score for name, _, _, score in MIXED}
+    out = graded["mixed_out"]
     gradebook = (out / "gradebook.csv").read_text(encoding="utf-8").splitlines()
-    assert len(gradebook) == 21
+    assert len(gradebook) == len(MIXED) + 1
     assert gradebook[0].startswith("submission,put_replaces_every_field")
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report
     offline = report.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "http" not in offline, "the report must not load anything from the network"
-    assert (out / "junit.xml").read_text(encoding="utf-8").count("<testcase") == 20 * 7
+    junit = (out / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<testcase") == len(MIXED) * len(PUT.tests)
+
+
+@pytest.mark.slow
+def test_every_grading_of_this_module_fits_its_time_budget(graded: dict[str, Any]) -> None:
+    # 6 exercises x 2, 10 mixed submissions and 4 mistakes, two at a time.
+    assert graded["elapsed"] < 90, f"the gradings took {graded['elapsed']:.0f} s"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "lost"), [(m[1], m[3]) for m in MISTAKES])
+def test_a_typical_mistake_loses_exactly_its_tests(
+    graded: dict[str, Any], name: str, lost: set[str]
+) -> None:
+    result = graded["results"][name][name]
+    failed = {test["name"].split(":")[0] for test in result["tests"] if test["score"] == 0}
+    assert failed == lost, f"{name}: lost {failed}, expected to lose {lost}: {result['tests']}"
+
+
+@pytest.mark.slow
+def test_mutants_that_survive_the_cheap_pass_get_a_second_chance(graded: dict[str, Any]) -> None:
+    result = graded["results"]["no_explicit_examples"]["no_explicit_examples"]
+    failed = {test["name"]: test["output"] for test in result["tests"] if test["score"] == 0}
+    assert result["score"] == 10, f"the second pass did not kill these mutants: {failed}"
+
+
+@pytest.mark.slow
+def test_the_migration_check_starts_from_the_starters_own_schema(tmp_path: Path) -> None:
+    """Exercise 04 builds its 'deployed' database from a copy of revision 0001's schema."""
+    exercise = load("04_new_column_migration")
+    command = [sys.executable, "-I", "-m", "alembic", "-c", str(exercise.starter / "alembic.ini")]
+    done = subprocess.run(
+        [*command, "upgrade", "head"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "app.db") as connection:
+        made = [row[0] for row in connection.execute("SELECT sql FROM sqlite_master")]
+    connection.close()
+    spec = importlib.util.spec_from_file_location("checks04", exercise.hidden_tests / "checks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    assert [sql for sql in made if sql] == list(checks.SCHEMA_0001)
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_redraws_one_line_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = _Terminal()
+    monkeypatch.setattr("sys.stderr", stream)
+    bar = ProgressBar("grading 01_put", width=10)
+    for done in range(1, 5):
+        bar(done, 4)
+    text = stream.getvalue()
+    assert text.count("\r") == 4, f"each update should redraw the same line: {text!r}"
+    assert "grading 01_put [#####-----] 2/4" in text, text
+    assert "grading 01_put [##########] 4/4" in text, text
+    assert text.count("\n") == 1, f"one newline, at the end: {text!r}"
+    assert text.endswith("\n"), f"one newline, at the end: {text!r}"
+
+
+def test_the_progress_bar_stays_silent_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    bar = ProgressBar("grading 01_put")
+    for done in range(1, 4):
+        bar(done, 3)
+    assert stream.getvalue() == ""

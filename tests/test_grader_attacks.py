@@ -3,13 +3,12 @@
 Each test hands the grader one hostile submission: the starter (whose honest score is
 known) plus one attack. The attack must not raise the score, and a crash, hang, exit, flood
 of output or memory bomb must end in a score and a clear message, within the time limit.
-All hostile submissions of one exercise are graded in one batch (two at a time).
+All hostile submissions (API and unit) are graded once, in one pool of two workers.
 """
 
 import hashlib
 import json
 import shutil
-import sys
 import textwrap
 import time
 import uuid
@@ -18,18 +17,13 @@ from typing import Any
 
 import pytest
 
-# importlib import mode puts nothing on sys.path; the grader is the package exercises/.
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from exercises.grade import grade_batch  # noqa: E402
-from exercises.spec import load  # noqa: E402
+from exercises.grade import Batch, grade_batches
+from exercises.spec import load
 
 PUT = load("01_put")
 UNIT = load("06_property_tests")
 MARKER = Path("/tmp") / f"grader-attack-{uuid.uuid4().hex}"
-TIME_LIMIT = 12.0
+TIME_LIMIT = 8.0
 
 # Executed by any hostile file that gets loaded: leaves a marker file behind.
 TOUCH = f"open({str(MARKER)!r}, 'a').write('loaded\\n')"
@@ -104,21 +98,6 @@ def _hostile(base: Path, root: Path, name: str, files: dict[str, str], exercise_
     for relative, content in files.items():
         _write(project, relative, content, exercise_root)
     return project
-
-
-@pytest.fixture(scope="module")
-def api_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("api-attacks")
-    subs = [
-        _hostile(PUT.starter, root, name, files, PUT.root) for name, files in API_ATTACKS.items()
-    ]
-    subs.append(_hostile(PUT.starter, root, "honest_starter", {}, PUT.root))
-    started = time.monotonic()
-    results: dict[str, Any] = dict(
-        grade_batch(PUT, subs, root / "out", jobs=2, time_limit=TIME_LIMIT)
-    )
-    results["_elapsed"] = time.monotonic() - started
-    return results
 
 
 def _score_and_text(results: dict[str, Any], name: str) -> tuple[float, str]:
@@ -214,9 +193,9 @@ def test_symbolic_links_are_not_followed(api_results: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-def test_the_hostile_batch_stays_within_its_time_budget(api_results: dict[str, Any]) -> None:
-    # 15 submissions, 2 at a time: the two hangs cost their own limit, nothing more.
-    assert api_results["_elapsed"] < 60, f"the batch took {api_results['_elapsed']:.0f} s"
+def test_the_hostile_batch_stays_within_its_time_budget(graded: dict[str, Any]) -> None:
+    # 21 submissions, 2 at a time: the two hangs cost their own limit, nothing more.
+    assert graded["elapsed"] < 60, f"the batch took {graded['elapsed']:.0f} s"
 
 
 # --- hostile unit submissions (exercise 06: the learner's tests are graded) ----------------
@@ -295,15 +274,41 @@ UNIT_ATTACKS: dict[str, dict[str, str]] = {
 
 
 @pytest.fixture(scope="module")
-def unit_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every hostile submission graded: API results, unit results, and the time it took."""
+    root = tmp_path_factory.mktemp("attacks")
+    api = {
+        name: _hostile(PUT.starter, root / "api", name, files, PUT.root)
+        for name, files in API_ATTACKS.items()
+    }
+    api["honest_starter"] = _hostile(PUT.starter, root / "api", "honest_starter", {}, PUT.root)
+    # The two hangs first: each holds a worker for its whole time limit while the other
+    # worker grades everything else.
+    slow = ["hang_on_import", "hang_in_a_handler"]
+    api_order = [api[name] for name in slow] + [p for n, p in api.items() if n not in slow]
     source = b"".join(p.read_bytes() for p in sorted((UNIT.starter / "app").glob("*.py")))
     digest = hashlib.sha256(source).hexdigest()
-    root = tmp_path_factory.mktemp("unit-attacks")
-    subs = []
+    unit = []
     for name, files in UNIT_ATTACKS.items():
         real = {path: text.replace("EXPECTED", digest) for path, text in files.items()}
-        subs.append(_hostile(UNIT.starter, root, name, real, UNIT.root))
-    return grade_batch(UNIT, subs, root / "out", jobs=2, time_limit=60)
+        unit.append(_hostile(UNIT.starter, root / "unit", name, real, UNIT.root))
+    started = time.monotonic()
+    api_results, unit_results = grade_batches(
+        [Batch(PUT, api_order, root / "api-out"), Batch(UNIT, unit, root / "unit-out")],
+        jobs=2,
+        time_limit=TIME_LIMIT,
+    )
+    return {"api": api_results, "unit": unit_results, "elapsed": time.monotonic() - started}
+
+
+@pytest.fixture(scope="module")
+def api_results(graded: dict[str, Any]) -> dict[str, Any]:
+    return dict(graded["api"])
+
+
+@pytest.fixture(scope="module")
+def unit_results(graded: dict[str, Any]) -> dict[str, Any]:
+    return dict(graded["unit"])
 
 
 @pytest.mark.slow

@@ -7,7 +7,9 @@ Differences from the article:
   and an existing database gets the changes too (create_all never alters a table);
 - a handler for RequestValidationError replaces FastAPI's default one, whose 422 answer
   echoes the invalid input and crashes into a 500 when that input cannot be written as JSON
-  (1e999, NaN, a lone UTF-16 surrogate, bytes that are not UTF-8).
+  (1e999, NaN, a lone UTF-16 surrogate, bytes that are not UTF-8);
+- a 405 answer lists in its Allow header every method the path accepts (FastAPI lists only
+  the methods of the first route it tried, e.g. GET but not POST for /api/v1/items/).
 """
 
 import math
@@ -18,10 +20,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.database import Base, engine
 from app.router import router as items_router
@@ -62,7 +67,7 @@ def json_safe(value: Any) -> Any:
         return str(value)  # "inf", "-inf" or "nan"
     if value is None or isinstance(value, bool | int | float):
         return value
-    return str(value)  # anything else Pydantic puts in an error, e.g. an exception
+    return json_safe(str(value))  # anything else Pydantic puts in an error, e.g. an exception
 
 
 app = FastAPI(title="Items API", version="1.0.0", lifespan=lifespan)
@@ -76,3 +81,28 @@ async def validation_error_handler(request: Request, error: RequestValidationErr
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={"detail": json_safe(error.errors())},
     )
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods some route of the app accepts at `path` (asked of the routes themselves)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({"type": "http", "path": path, "root_path": "", "method": method})[0]
+            == Match.FULL
+            for route in app.router.routes
+        )
+    ]
+
+
+@app.exception_handler(StarletteHTTPException)
+async def http_error_handler(request: Request, error: StarletteHTTPException) -> Response:
+    """FastAPI's own answer, except that a 405 lists every method the path accepts."""
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        allow = ", ".join(allowed_methods(request.url.path))
+        error = StarletteHTTPException(error.status_code, error.detail, {"Allow": allow})
+    return await http_exception_handler(request, error)

@@ -2,7 +2,7 @@
 
 Differences from the article: ids and paging values are bounded, so that no number can
 overflow the database's INTEGER (a 422 instead of a 500); PUT replaces a whole item; and
-404 answers are documented in OpenAPI.
+the 404 and 400 answers are documented in OpenAPI.
 """
 
 from typing import Annotated
@@ -25,8 +25,13 @@ Skip = Annotated[int, Query(ge=0, le=MAX_INTEGER, description="How many items to
 Limit = Annotated[int, Query(ge=1, le=100, description="How many items to return at most")]
 
 NOT_FOUND = "Item not found"
-# Tells OpenAPI (and so /docs and API clients) that these routes may answer 404.
+# Answers OpenAPI (and so /docs and API clients) should know these routes may give:
+# 404 for an id no item has, and 400 for a body FastAPI cannot even read as text (bytes that
+# are not UTF-8), before any validation.
 MAY_BE_NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": NOT_FOUND}}
+UNREADABLE_BODY: dict[int | str, dict[str, str]] = {
+    400: {"description": "The body could not be read (it is not UTF-8 text)"}
+}
 
 
 @router.get("/", response_model=list[schemas.ItemOut])
@@ -42,12 +47,21 @@ def read_item(item_id: ItemId, db: SessionDep) -> models.Item:
     return item
 
 
-@router.post("/", response_model=schemas.ItemOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/",
+    response_model=schemas.ItemOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=UNREADABLE_BODY,
+)
 def create_item(item: schemas.ItemCreate, db: SessionDep) -> models.Item:
     return crud.create_item(db, item)
 
 
-@router.put("/{item_id}", response_model=schemas.ItemOut, responses=MAY_BE_NOT_FOUND)
+@router.put(
+    "/{item_id}",
+    response_model=schemas.ItemOut,
+    responses={**MAY_BE_NOT_FOUND, **UNREADABLE_BODY},
+)
 def replace_item(item_id: ItemId, item: schemas.ItemCreate, db: SessionDep) -> models.Item:
     replaced = crud.replace_item(db, item_id, item)
     if replaced is None:
@@ -55,7 +69,11 @@ def replace_item(item_id: ItemId, item: schemas.ItemCreate, db: SessionDep) -> m
     return replaced
 
 
-@router.patch("/{item_id}", response_model=schemas.ItemOut, responses=MAY_BE_NOT_FOUND)
+@router.patch(
+    "/{item_id}",
+    response_model=schemas.ItemOut,
+    responses={**MAY_BE_NOT_FOUND, **UNREADABLE_BODY},
+)
 def update_item(item_id: ItemId, item: schemas.ItemUpdate, db: SessionDep) -> models.Item:
     updated = crud.update_item(db, item_id, item)
     if updated is None:
@@ -63,9 +81,7 @@ def update_item(item_id: ItemId, item: schemas.ItemUpdate, db: SessionDep) -> mo
     return updated
 
 
-@router.delete(
-    "/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MAY_BE_NOT_FOUND
-)
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MAY_BE_NOT_FOUND)
 def delete_item(item_id: ItemId, db: SessionDep) -> None:
     if not crud.delete_item(db, item_id):
         raise HTTPException(status_code=404, detail=NOT_FOUND)

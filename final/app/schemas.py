@@ -69,7 +69,7 @@ class ItemUpdate(BaseModel):
     """
 
     title: Title | MISSING = MISSING
-    description: Text | None | MISSING = MISSING
+    description: Text | MISSING | None = MISSING
     price: Price | MISSING = MISSING
     is_available: Available | MISSING = MISSING
 

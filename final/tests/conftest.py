@@ -21,7 +21,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 import factory
 import pytest
 from fastapi.testclient import TestClient
+from pytest_alembic import Config
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -153,6 +154,28 @@ def engine(database_url: str, database: ModuleType, models: ModuleType) -> Itera
     engine.dispose()
 
 
+# --- Migrations (pytest-alembic) ----------------------------------------------------------
+@pytest.fixture
+def alembic_config(target: Any, database: ModuleType, models: ModuleType) -> Config:
+    """For pytest-alembic: the project's alembic.ini, with the models' metadata handed over."""
+    return Config(
+        config_options={
+            "file": str(target.root / "alembic.ini"),
+            "target_metadata": database.Base.metadata,
+        }
+    )
+
+
+@pytest.fixture
+def alembic_engine(database_url: str, database: ModuleType) -> Iterator[Engine]:
+    """For pytest-alembic: an empty database of each kind (emptied again afterwards)."""
+    engine = app_engine_for(database, database_url)
+    drop_everything(engine)
+    yield engine
+    drop_everything(engine)
+    engine.dispose()
+
+
 # --- One rolled-back transaction per check ---------------------------------------------
 @contextmanager
 def rolled_back(engine: Engine) -> Iterator[SessionFactory]:
@@ -195,10 +218,11 @@ def started_client(main: ModuleType) -> Iterator[TestClient]:
     client that starts an event loop per request. The app's own start-up code is left out:
     it prepares the app's real database, and the checks bring their own.
     """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(main.app.router, "lifespan_context", no_start_up)
-        with TestClient(main.app) as client:
-            yield client
+    with ExitStack() as running:
+        with pytest.MonkeyPatch.context() as patch:  # only while the client starts the app
+            patch.setattr(main.app.router, "lifespan_context", no_start_up)
+            client = running.enter_context(TestClient(main.app))
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +263,31 @@ def client(
     """A client of the whole app; its requests share the check's transaction with `db`."""
     with serving(main, database, sessions):
         yield started_client
+
+
+@pytest.fixture
+def committing_client(
+    database_url: str,
+    database: ModuleType,
+    models: ModuleType,
+    main: ModuleType,
+    started_client: TestClient,
+) -> Iterator[TestClient]:
+    """A client of the whole app whose requests really commit, as in production.
+
+    Every request gets its own session and connection from an engine set up like the app's
+    (for SQLite: a file, WAL, busy timeout), so requests sent from several threads at once
+    truly run at once. The database is emptied before and after.
+    """
+    engine = app_engine_for(database, database_url)
+    drop_everything(engine)
+    database.Base.metadata.create_all(engine)
+    try:
+        with serving(main, database, sessionmaker(bind=engine, autoflush=False)):
+            yield started_client
+    finally:
+        drop_everything(engine)
+        engine.dispose()
 
 
 @pytest.fixture
@@ -290,9 +339,27 @@ def item_factory(models: ModuleType, db: Session) -> type[factory.Factory]:
 def in_empty_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: ModuleType
 ) -> Iterator[Path]:
-    """Run the check in an empty folder, where the app's default ./app.db will be made."""
+    """Run the check in an empty folder, where the app's own engine then keeps its app.db.
+
+    SQLAlchemy turns the relative `sqlite:///./app.db` into an absolute path when the engine
+    is made (at import); here the engine works it out again at each connection, as SQLite
+    itself would, so the file lands in the check's folder.
+    """
+    engine = database.engine
+    relative = engine.url.database
+    if engine.dialect.name != "sqlite" or not relative or os.path.isabs(relative):
+        pytest.fail(
+            f"This check runs the app on its default database, a relative SQLite file, but "
+            f"the app's engine uses {engine.url} (is DATABASE_URL set?).",
+            pytrace=False,
+        )
+
+    def open_in_current_folder(_dialect: Any, _record: Any, cargs: list[Any], _: Any) -> None:
+        cargs[0] = os.path.abspath(relative)
+
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    database.engine.dispose()  # pooled connections would point at another folder's file
+    event.listen(engine, "do_connect", open_in_current_folder)
+    engine.dispose()  # pooled connections would point at another folder's file
     yield tmp_path
-    database.engine.dispose()
+    engine.dispose()
+    event.remove(engine, "do_connect", open_in_current_folder)

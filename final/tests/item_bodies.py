@@ -45,9 +45,7 @@ patches = st.fixed_dictionaries({}, optional=valid_values)
 # --- Invalid values -------------------------------------------------------------------
 some_text = st.text(max_size=20)
 with_nul = st.tuples(some_text, some_text).map("\x00".join)
-with_lone_surrogate = st.tuples(some_text, st.characters(categories=["Cs"]), some_text).map(
-    "".join
-)
+with_lone_surrogate = st.tuples(some_text, st.characters(categories=["Cs"]), some_text).map("".join)
 unstorable_text = with_nul | with_lone_surrogate
 non_finite = st.sampled_from([math.inf, -math.inf, math.nan])
 # JSON values of the wrong type for each field (JSON has no other types than these).

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from item_bodies import (
     FIELDS,
     as_json_text,
-    expected_after_create,
     invalid_patches,
     new_items,
     patches,
@@ -37,8 +36,7 @@ def create(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
     """POST a valid item and return it as the API answered."""
     response = client.post(ITEMS, json=body)
     assert response.status_code == 201, (
-        f"Setting up: POST {body!r} is valid, but answered {response.status_code}: "
-        f"{response.text}"
+        f"Setting up: POST {body!r} is valid, but answered {response.status_code}: {response.text}"
     )
     created: dict[str, Any] = response.json()
     return created

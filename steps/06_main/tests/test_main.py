@@ -1,9 +1,9 @@
 """Checks for step 06: app/main.py — the application, its start-up, and the article's demo.
 
-Unlike step 05, `get_db` is not replaced here: each check runs the real application in its
-own empty folder, so the article's relative URL `sqlite:///./app.db` puts the database there
-(see tests/conftest.py), and the lifespan, which runs when `with TestClient(app)` starts the
-app, has to create the table.
+Unlike step 05, `get_db` is not replaced here: each check runs the real application in an
+emptied temporary folder, where the article's relative URL `sqlite:///./app.db` puts the
+database, and the lifespan, which runs when `with TestClient(app)` starts the app, has to
+create the table.
 """
 
 import socket
@@ -94,8 +94,9 @@ def test_items_routes_are_mounted_under_api_v1(main: ModuleType) -> None:
     # app.openapi() lists every route the application serves, with its methods.
     found = paths_and_methods(main.app.openapi())
 
-    mounted = {path: found.get(path, set()) for path in EXPECTED_ROUTES}
-    assert mounted == EXPECTED_ROUTES, (
+    # More routes are fine (a PUT, say); these ones must be there.
+    missing = {path: methods - found.get(path, set()) for path, methods in EXPECTED_ROUTES.items()}
+    assert not any(missing.values()), (
         f"Expected these paths and methods:\n  {EXPECTED_ROUTES}\nbut the application has:\n  "
         f"{found or 'no routes at all'}\nWhat to check: "
         '`app.include_router(items_router, prefix="/api/v1")` in app/main.py, with the '

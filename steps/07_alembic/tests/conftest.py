@@ -56,9 +56,14 @@ def alembic_can_import_app(target: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def migration_database_url(tmp_path: Path) -> str:
-    """An SQLite file of the check's own, not the app's ./app.db."""
-    return f"sqlite:///{tmp_path / 'migrations.db'}"
+def migration_database_url() -> str:
+    """The check's throw-away database: ./app.db in the app's emptied working folder.
+
+    That is the file the app's relative URL names, so env.py migrates this same file
+    whichever way it connects: through the connection pytest-alembic hands it, through
+    `sqlalchemy.url`, or through the app's own URL or engine (as the article suggests).
+    """
+    return f"sqlite:///{Path('app.db').resolve()}"
 
 
 @pytest.fixture

@@ -1,0 +1,239 @@
+"""Hidden checks of exercise 04 (a quantity column and its migration). Never handed out.
+
+The first check builds, in the submission's folder, the database a deployed app would have:
+the starter's schema at revision 0001 (exactly what its migration creates) holding items.
+Then it runs the submission's own `alembic upgrade head` in the sandbox and serves the app
+on the migrated database. The last check stops the app and migrates down and up again.
+The checks read the database file with sqlite3 from the grader; they never import the
+submission's code.
+"""
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from exercises.harness import ITEMS, Context, check, expect, fail, shown
+
+# What the starter's revision 0001 creates on SQLite (tests/test_exercises_04_05.py checks
+# that this is still exactly the starter's schema).
+SCHEMA_0001 = (
+    "CREATE TABLE alembic_version (\n"
+    "\tversion_num VARCHAR(32) NOT NULL, \n"
+    "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n"
+    ")",
+    "CREATE TABLE items (\n"
+    "\tid INTEGER NOT NULL, \n"
+    "\ttitle VARCHAR NOT NULL, \n"
+    "\tdescription VARCHAR, \n"
+    "\tprice FLOAT NOT NULL, \n"
+    "\tis_available BOOLEAN, \n"
+    "\tPRIMARY KEY (id)\n"
+    ")",
+    "CREATE INDEX ix_items_id ON items (id)",
+    "CREATE INDEX ix_items_title ON items (title)",
+)
+EXISTING = [
+    {"id": 1, "title": "Desk lamp", "description": "warm white", "price": 35.0, "is_available": 1},
+    {"id": 2, "title": "Mug", "description": None, "price": 4.5, "is_available": 0},
+    {"id": 3, "title": "Chair", "description": "oak", "price": 120.0, "is_available": 1},
+]
+ITEM = {"title": "Notebook", "description": "A5", "price": 3.2, "is_available": True}
+
+
+def database(ctx: Context) -> Path:
+    """The file the app uses: its URL is sqlite:///./app.db and it runs in the project."""
+    return ctx.project / "app.db"
+
+
+def create_database_at_0001(path: Path) -> None:
+    """The database of an app deployed before the exercise: revision 0001, three items."""
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as connection:
+        for statement in SCHEMA_0001:
+            connection.execute(statement)
+        connection.execute("INSERT INTO alembic_version VALUES ('0001')")
+        connection.executemany(
+            "INSERT INTO items VALUES (:id, :title, :description, :price, :is_available)",
+            EXISTING,
+        )
+    connection.close()
+
+
+def alembic(ctx: Context, *args: str) -> None:
+    """Run `alembic ARGS` in the project (in the sandbox); fail with its output if it fails."""
+    code, output = ctx.run_python("-m", "alembic", *args, timeout=20)
+    if code != 0:
+        what = "did not finish within 20 s" if code is None else f"exited with code {code}"
+        lines = "\n".join("    " + line for line in output.strip().splitlines()[-12:])
+        fail(f"`alembic {' '.join(args)}` {what}. Its last output:\n{lines}")
+
+
+def columns(path: Path) -> list[str]:
+    """The column names of the items table (empty when there is no such table)."""
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("PRAGMA table_info(items)").fetchall()
+    connection.close()
+    return [row[1] for row in rows]
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    """Every row of the items table, by id."""
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        found = connection.execute("SELECT * FROM items ORDER BY id").fetchall()
+    connection.close()
+    return [dict(row) for row in found]
+
+
+def revision(path: Path) -> list[str]:
+    """The revision(s) recorded in alembic_version."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    connection.close()
+    return [row[0] for row in found]
+
+
+def create(ctx: Context, body: dict[str, object]) -> dict[str, Any]:
+    return ctx.api.post(ITEMS, json=body).expect(201).item()
+
+
+@check("upgrade_keeps_existing_rows")
+def upgrade_keeps_existing_rows(ctx: Context) -> None:
+    path = database(ctx)
+    create_database_at_0001(path)
+    alembic(ctx, "upgrade", "head")
+    expect(
+        "quantity" in columns(path),
+        "After `alembic upgrade head` on a database at revision 0001 (the starter's), the "
+        f"items table has no quantity column; its columns are {columns(path)}. Is your "
+        "revision's down_revision '0001', and does its upgrade() add the column?",
+    )
+    listed = ctx.api.get(ITEMS, params={"limit": 100}).expect(200).items()
+    by_id = {item.get("id"): item for item in listed}
+    for row in EXISTING:
+        item = by_id.get(row["id"])
+        expect(
+            item is not None,
+            f"The database held item {row['id']} before the migration; after it, "
+            f"GET {ITEMS} lists only ids {sorted(by_id, key=str)}.",
+        )
+        assert item is not None
+        expected = {**row, "is_available": bool(row["is_available"]), "quantity": 0}
+        wrong = {key: item.get(key) for key, value in expected.items() if item.get(key) != value}
+        expect(
+            not wrong,
+            f"Item {row['id']} existed before the migration; afterwards it should read "
+            f"{shown(expected)} (quantity 0 for every existing row: a server default); "
+            f"these fields differ: {shown(wrong)}.",
+        )
+
+
+@check("quantity_defaults_to_0")
+def quantity_defaults_to_0(ctx: Context) -> None:
+    reply = ctx.api.post(ITEMS, json=ITEM).expect(201)
+    item = reply.item()
+    expect(
+        item.get("quantity") == 0,
+        f"{reply.request} should answer quantity 0 (the default); it answered {shown(item)}.",
+    )
+    stored = ctx.api.get(f"{ITEMS}{item['id']}").expect(200).item()
+    expect(
+        stored.get("quantity") == 0,
+        f"After {reply.request}, GET {ITEMS}{item['id']} should show quantity 0; it answered "
+        f"{shown(stored)}.",
+    )
+
+
+@check("quantity_is_stored_and_patched")
+def quantity_is_stored_and_patched(ctx: Context) -> None:
+    reply = ctx.api.post(ITEMS, json={**ITEM, "quantity": 7}).expect(201)
+    item = reply.item()
+    expect(
+        item.get("quantity") == 7,
+        f"{reply.request} should answer quantity 7; it answered {shown(item)}.",
+    )
+    path = f"{ITEMS}{item['id']}"
+    patched = ctx.api.patch(path, json={"quantity": 3}).expect(200)
+    stored = ctx.api.get(path).expect(200).item()
+    expected = {**ITEM, "quantity": 3}
+    wrong = {key: stored.get(key) for key, value in expected.items() if stored.get(key) != value}
+    expect(
+        not wrong,
+        f"After {patched.request}, GET {path} should show {shown(expected)} (only quantity "
+        f"changed); these fields differ: {shown(wrong)}.",
+    )
+    zero = ctx.api.patch(path, json={"quantity": 0}).expect(200, why="(0 is a valid quantity)")
+    expect(
+        ctx.api.get(path).expect(200).item().get("quantity") == 0,
+        f"After {zero.request}, GET {path} should show quantity 0.",
+    )
+
+
+@check("invalid_quantity_is_422")
+def invalid_quantity_is_422(ctx: Context) -> None:
+    for value in (-1, 2.5, "many", None):
+        ctx.api.post(ITEMS, json={**ITEM, "quantity": value}).expect(
+            422, why="because quantity must be a whole number >= 0"
+        )
+    item = create(ctx, {**ITEM, "quantity": 5})
+    path = f"{ITEMS}{item['id']}"
+    for value in (-1, 2.5, None):
+        reply = ctx.api.patch(path, json={"quantity": value})
+        reply.expect(
+            422, why="because quantity must be a whole number >= 0 (the column is NOT NULL)"
+        )
+        stored = ctx.api.get(path).expect(200).item()
+        expect(
+            stored.get("quantity") == 5,
+            f"The refused {reply.request} must change nothing, but GET {path} now shows "
+            f"quantity {shown(stored.get('quantity'))} instead of 5.",
+        )
+
+
+@check("items_api_still_works")
+def items_api_still_works(ctx: Context) -> None:
+    item = create(ctx, {"title": "Pen", "price": 1.5})
+    path = f"{ITEMS}{item['id']}"
+    patched = ctx.api.patch(path, json={"price": 2.0}).expect(200).item()
+    expect(
+        patched.get("price") == 2.0 and patched.get("title") == "Pen",
+        f'PATCH {path} with {{"price": 2.0}} should change the price only; it answered '
+        f"{shown(patched)}.",
+    )
+    ctx.api.delete(path).expect(204)
+    ctx.api.get(path).expect(404, why="after the item was deleted")
+
+
+@check("downgrade_then_upgrade")
+def downgrade_then_upgrade(ctx: Context) -> None:
+    path = database(ctx)
+    ctx.stop_server()
+    if "quantity" not in columns(path):  # the first check could not migrate: start over
+        create_database_at_0001(path)
+        alembic(ctx, "upgrade", "head")
+    before = rows(path)
+    alembic(ctx, "downgrade", "-1")
+    expect(
+        revision(path) == ["0001"],
+        f"After `alembic downgrade -1` the database should be back at revision 0001; "
+        f"alembic_version holds {revision(path)}.",
+    )
+    after = columns(path)
+    expect(
+        after and "quantity" not in after,
+        "After `alembic downgrade -1` the items table should exist without the quantity "
+        f"column; its columns are {after}. Does downgrade() drop exactly that column?",
+    )
+    kept = [{key: value for key, value in row.items() if key != "quantity"} for row in before]
+    expect(
+        rows(path) == kept,
+        f"`alembic downgrade -1` must keep every item: the table held {len(kept)} rows "
+        f"before and holds {len(rows(path))} after (or their values changed).",
+    )
+    alembic(ctx, "upgrade", "head")
+    back = rows(path)
+    expect(
+        "quantity" in columns(path) and all(row.get("quantity") == 0 for row in back),
+        "After downgrading and running `alembic upgrade head` again, every item should "
+        f"have quantity 0 again; the table reads {shown(back)}.",
+    )

@@ -1,0 +1,55 @@
+"""Starts your app for the public tests: uvicorn, in a temporary folder, fresh database.
+
+Your project is the folder that contains tests/ (and app/). To test another folder, set
+EXERCISE_PROJECT=/path/to/project.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def project_dir() -> Path:
+    given = os.environ.get("EXERCISE_PROJECT")
+    return Path(given).resolve() if given else Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """An HTTP client for your app, served on 127.0.0.1 with an empty database."""
+    project = project_dir()
+    if not (project / "app").is_dir():
+        pytest.exit(f"No app/ folder in {project}: run pytest from your project folder.")
+    workdir = tmp_path_factory.mktemp("server")  # app.db is created here, not in your project
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(project)]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--log-level", "warning"], cwd=workdir
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if server.poll() is not None:
+                pytest.exit(f"Your app stopped while starting (exit code {server.returncode}).")
+            try:
+                httpx.get(base_url + "/docs", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.exit("Your app did not start within 20 s.")
+                time.sleep(0.1)
+        with httpx.Client(base_url=base_url, timeout=10) as http:
+            yield http
+    finally:
+        server.terminate()
+        server.wait()
