@@ -62,6 +62,14 @@ def new_test_engine(database: ModuleType) -> Engine:
     return engine
 
 
+def sessions_like_the_apps(database: ModuleType, engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ENGINE with the options of the app's own SessionLocal (autoflush,
+    expire_on_commit...), so the code under test behaves as it does when served."""
+    options = dict(getattr(database.SessionLocal, "kw", {"autoflush": False}))
+    options.pop("bind", None)
+    return sessionmaker(**options, bind=engine)
+
+
 @pytest.fixture
 def test_engine(database: ModuleType, models: ModuleType) -> Iterator[Engine]:
     """A fresh, empty database for one check (`models` is loaded so its table exists)."""
@@ -71,9 +79,9 @@ def test_engine(database: ModuleType, models: ModuleType) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def db_session(test_engine: Engine) -> Iterator[Session]:
+def db_session(database: ModuleType, test_engine: Engine) -> Iterator[Session]:
     """A session on the check's own database, configured like the app's SessionLocal."""
-    with sessionmaker(bind=test_engine, autoflush=False)() as session:
+    with sessions_like_the_apps(database, test_engine)() as session:
         yield session
 
 
@@ -88,7 +96,7 @@ def fresh_session(database: ModuleType, models: ModuleType) -> SessionMaker:
     def open_session() -> Iterator[Session]:
         engine = new_test_engine(database)
         try:
-            with sessionmaker(bind=engine, autoflush=False)() as session:
+            with sessions_like_the_apps(database, engine)() as session:
                 yield session
         finally:
             engine.dispose()
@@ -129,7 +137,7 @@ def client_for(
     overridden: list[FastAPI] = []
 
     def get_test_db() -> Iterator[Session]:
-        with sessionmaker(bind=test_engine, autoflush=False)() as session:
+        with sessions_like_the_apps(database, test_engine)() as session:
             yield session
 
     def make_client(application: FastAPI) -> TestClient:

@@ -1,5 +1,6 @@
-"""The steps form a chain: a later snapshot never breaks an earlier lesson, and each
-snapshot changes exactly the files its README says it changes."""
+"""The steps form a chain: a later snapshot never breaks an earlier lesson, every step's
+checks pass on final/ (the app the steps converge on), and each snapshot changes exactly
+the files its README says it changes."""
 
 import filecmp
 import os
@@ -14,8 +15,9 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STEPS = sorted(p.name for p in (REPO_ROOT / "steps").iterdir() if re.match(r"\d\d_", p.name))
-# Every (earlier step's checks, later snapshot) pair.
+# Every (earlier step's checks, later snapshot) pair, then every step's checks on final/.
 PAIRS = [(checks, snapshot) for j, snapshot in enumerate(STEPS) for checks in STEPS[:j]]
+PAIRS += [(checks, "final") for checks in STEPS]
 
 
 def test_the_seven_article_steps_are_here_in_order() -> None:
@@ -34,9 +36,14 @@ def test_the_seven_article_steps_are_here_in_order() -> None:
 Outcomes = dict[str, dict[str, str]]  # step -> test name -> "" if it passed, else the failure
 
 
+def _app_dir(snapshot: str) -> str:
+    return snapshot if snapshot == "final" else f"steps/{snapshot}"
+
+
 def _run_earlier_checks(snapshot: str, out_dir: Path) -> Outcomes:
-    """Run every earlier step's checks against `snapshot` in a child pytest, read its JUnit XML."""
-    earlier = STEPS[: STEPS.index(snapshot)]
+    """Run every earlier step's checks (all of them for final) against `snapshot` in a child
+    pytest, and read its JUnit XML."""
+    earlier = STEPS if snapshot == "final" else STEPS[: STEPS.index(snapshot)]
     report = out_dir / f"{snapshot}.xml"
     command = [
         sys.executable,
@@ -44,7 +51,7 @@ def _run_earlier_checks(snapshot: str, out_dir: Path) -> Outcomes:
         "pytest",
         *(f"steps/{step}" for step in earlier),
         "--app-dir",
-        f"steps/{snapshot}",
+        _app_dir(snapshot),
         "-p",
         "no:cacheprovider",
         "-q",
@@ -68,12 +75,14 @@ def _run_earlier_checks(snapshot: str, out_dir: Path) -> Outcomes:
 
 @pytest.fixture(scope="module")
 def chain_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcomes]:
-    """Outcomes of all the chain runs: one child pytest per later snapshot, two at a time."""
+    """Outcomes of all the chain runs: one child pytest per later snapshot and one for
+    final/, two at a time."""
     out_dir = tmp_path_factory.mktemp("chain")
-    later = STEPS[1:]
+    # final/ first: its run is the longest (every step's checks).
+    targets = ["final", *STEPS[1:]]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda snapshot: _run_earlier_checks(snapshot, out_dir), later)
-        return dict(zip(later, results, strict=True))
+        results = pool.map(lambda snapshot: _run_earlier_checks(snapshot, out_dir), targets)
+        return dict(zip(targets, results, strict=True))
 
 
 @pytest.mark.slow
@@ -82,13 +91,14 @@ def test_earlier_checks_pass_on_later_snapshot(
     checks: str, snapshot: str, chain_outcomes: dict[str, Outcomes]
 ) -> None:
     results = chain_outcomes[snapshot][checks]
-    assert results, f"No check of step {checks} ran against steps/{snapshot}."
+    where = _app_dir(snapshot)
+    assert results, f"No check of step {checks} ran against {where}."
     failed = {name: detail for name, detail in results.items() if detail}
     assert not failed, (
-        f"Step {checks}'s checks should still pass on the later snapshot steps/{snapshot}, "
+        f"Step {checks}'s checks should still pass on {where}, "
         f"but {len(failed)} of {len(results)} did not:\n"
         + "\n".join(f"  {name}: {detail}" for name, detail in failed.items())
-        + f"\nReproduce: pytest steps/{checks} --app-dir steps/{snapshot}"
+        + f"\nReproduce: pytest steps/{checks} --app-dir {where}"
     )
 
 

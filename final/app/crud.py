@@ -25,8 +25,9 @@ def get_item(db: Session, item_id: int) -> models.Item | None:
 def create_item(db: Session, item: schemas.ItemCreate) -> models.Item:
     db_item = models.Item(**item.model_dump())
     db.add(db_item)
+    # The INSERT (sent by commit) gives db_item the id the database chose; no refresh()
+    # is needed to see it, since the session does not expire objects on commit.
     db.commit()
-    db.refresh(db_item)  # reload the row, so db_item.id holds the id the database chose
     return db_item
 
 
@@ -39,7 +40,6 @@ def update_item(db: Session, item_id: int, item: schemas.ItemUpdate) -> models.I
     for key, value in item.model_dump(exclude_unset=True).items():
         setattr(db_item, key, value)
     db.commit()
-    db.refresh(db_item)
     return db_item
 
 
@@ -51,7 +51,6 @@ def replace_item(db: Session, item_id: int, item: schemas.ItemCreate) -> models.
     for key, value in item.model_dump().items():
         setattr(db_item, key, value)
     db.commit()
-    db.refresh(db_item)
     return db_item
 
 

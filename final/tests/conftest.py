@@ -177,14 +177,26 @@ def alembic_engine(database_url: str, database: ModuleType) -> Iterator[Engine]:
 
 
 # --- One rolled-back transaction per check ---------------------------------------------
+def app_session_options(database: ModuleType) -> dict[str, Any]:
+    """The options of the app's own SessionLocal (autoflush, expire_on_commit...), minus bind.
+
+    Test sessions get the same ones, so the app behaves in a check as it does when served.
+    """
+    options: dict[str, Any] = dict(database.SessionLocal.kw)
+    options.pop("bind", None)
+    return options
+
+
 @contextmanager
-def rolled_back(engine: Engine) -> Iterator[SessionFactory]:
+def rolled_back(engine: Engine, database: ModuleType) -> Iterator[SessionFactory]:
     """Sessions sharing one transaction, which is rolled back at the end of the block."""
     with engine.connect() as connection:
         transaction = connection.begin()
         try:
             yield sessionmaker(
-                bind=connection, autoflush=False, join_transaction_mode="create_savepoint"
+                **app_session_options(database),
+                bind=connection,
+                join_transaction_mode="create_savepoint",
             )
         finally:
             transaction.rollback()
@@ -236,16 +248,16 @@ def api(
 
     @contextmanager
     def open_client() -> Iterator[TestClient]:
-        with rolled_back(engine) as sessions, serving(main, database, sessions):
+        with rolled_back(engine, database) as sessions, serving(main, database, sessions):
             yield started_client
 
     return open_client
 
 
 @pytest.fixture
-def sessions(engine: Engine) -> Iterator[SessionFactory]:
+def sessions(engine: Engine, database: ModuleType) -> Iterator[SessionFactory]:
     """The check's session factory: every session shares the check's transaction."""
-    with rolled_back(engine) as factory_:
+    with rolled_back(engine, database) as factory_:
         yield factory_
 
 
@@ -283,7 +295,7 @@ def committing_client(
     drop_everything(engine)
     database.Base.metadata.create_all(engine)
     try:
-        with serving(main, database, sessionmaker(bind=engine, autoflush=False)):
+        with serving(main, database, sessionmaker(**app_session_options(database), bind=engine)):
             yield started_client
     finally:
         drop_everything(engine)

@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 ITEMS = "/api/v1/items/"
 
@@ -102,10 +102,40 @@ def test_sqlite_connections_use_wal_and_wait_for_locks(
     with database.engine.connect() as connection:
         journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         waits_ms = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
 
-    assert (journal, waits_ms) == ("wal", 5000), (
-        f"Expected the journal mode 'wal' and a busy timeout of 5000 ms, got {journal!r} and "
-        f"{waits_ms!r}. What to check: the 'connect' event listener in app/database.py."
+    # synchronous: 1 is NORMAL (2, the default, is FULL: a disk flush on every commit).
+    assert (journal, waits_ms, synchronous) == ("wal", 5000, 1), (
+        f"Expected the journal mode 'wal', a busy timeout of 5000 ms and synchronous=NORMAL "
+        f"(1), got {journal!r}, {waits_ms!r} and {synchronous!r}. What to check: the "
+        "'connect' event listener in app/database.py."
+    )
+
+
+def test_a_write_answers_without_reading_the_item_back(
+    database: ModuleType, started_client: TestClient, in_empty_folder: Path
+) -> None:
+    # The session keeps an object's values after commit (expire_on_commit=False), so POST
+    # and PATCH answer with what they wrote; the article's refresh() reads it back first.
+    database.Base.metadata.create_all(database.engine)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2].split()[0].upper())  # (conn, cursor, statement, ...)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        created = started_client.post(ITEMS, json={"title": "Lamp", "price": 20})
+        patched = started_client.patch(f"{ITEMS}{created.json()['id']}", json={"price": 25})
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+    assert (created.status_code, patched.status_code) == (201, 200), (created.text, patched.text)
+    assert patched.json() == {**created.json(), "price": 25}
+    assert statements == ["INSERT", "SELECT", "UPDATE"], (
+        f"Expected POST to send one INSERT and PATCH one SELECT (to find the item) and one "
+        f"UPDATE, got {statements}. What to check: a db.refresh() after commit in "
+        "app/crud.py, or expire_on_commit in app/database.py's SessionLocal."
     )
 
 

@@ -25,10 +25,38 @@ depends_on: str | Sequence[str] | None = None
 items = sa.table("items", sa.column("is_available", sa.Boolean()))
 
 
+def items_table(*, is_available_nullable: bool) -> sa.Table:
+    """The whole items table as it stands before this revision's change (or before its undo).
+
+    Batch mode copies the table into a new one. Given this description (copy_from), it does
+    not need to read the table from a live database, so `alembic upgrade head --sql` can
+    print the SQL too; without it, that command fails on SQLite.
+    """
+    table = sa.Table(
+        "items",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("title", sa.String(), nullable=False),
+        sa.Column("description", sa.String(), nullable=True),
+        sa.Column("price", sa.Float(), nullable=False),
+        sa.Column(
+            "is_available",
+            sa.Boolean(),
+            nullable=is_available_nullable,
+            server_default=None if is_available_nullable else sa.true(),
+        ),
+    )
+    sa.Index("ix_items_id", table.c.id)
+    sa.Index("ix_items_title", table.c.title)
+    return table
+
+
 def upgrade() -> None:
     op.execute(items.update().where(items.c.is_available.is_(None)).values(is_available=True))
     # Batch mode: on SQLite, Alembic copies the table into a new one with the changed column.
-    with op.batch_alter_table("items", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "items", copy_from=items_table(is_available_nullable=True)
+    ) as batch_op:
         batch_op.alter_column(
             "is_available",
             existing_type=sa.Boolean(),
@@ -39,7 +67,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The data stays as it is: every value is still a valid nullable boolean.
-    with op.batch_alter_table("items", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "items", copy_from=items_table(is_available_nullable=False)
+    ) as batch_op:
         batch_op.alter_column(
             "is_available",
             existing_type=sa.Boolean(),

@@ -146,7 +146,8 @@ def test_create_item_returns_the_item_refreshed_from_the_database(
     assert values, (
         "The item create_item returned holds no data of its own: after commit() SQLAlchemy "
         "forgets an object's values, and nothing loaded them again. What to check: "
-        "db.refresh(db_item) after db.commit()."
+        "db.refresh(db_item) after db.commit() (or, as final/ does, "
+        "sessionmaker(..., expire_on_commit=False) in app/database.py)."
     )
     assert isinstance(values["id"], int), f"Expected an integer id, got {values['id']!r}."
     assert values["title"] == "Desk Lamp", f"Expected title 'Desk Lamp', got {values['title']!r}."

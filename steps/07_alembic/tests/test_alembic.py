@@ -5,6 +5,7 @@ tests/conftest.py), through pytest-alembic's `alembic_runner`, then looks at the
 the migrations produced. The last check runs `alembic upgrade head` as you would type it.
 """
 
+import io
 import logging
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import alembic.command
+import alembic.config
 import pytest
 from pytest_alembic import MigrationContext
 from pytest_alembic.plugin.error import AlembicTestFailure
@@ -320,24 +323,10 @@ def test_alembic_upgrade_head_works_from_the_project_folder(
 ) -> None:
     if alembic_files_problem:
         pytest.fail(alembic_files_problem, pytrace=False)
-    # A copy of the project, so that app.db lands in the check's folder and relative
-    # settings (prepend_sys_path = ., script_location) mean what they mean in your project.
-    project = tmp_path / "project"
-    leave_out = shutil.ignore_patterns("__pycache__", "*.db", "*.db-*")
-    for part in ("app", "alembic"):
-        shutil.copytree(target.root / part, project / part, ignore=leave_out)
-    shutil.copy2(target.root / "alembic.ini", project / "alembic.ini")
+    project = copy_of_the_project(target.root, tmp_path)
 
-    command = [sys.executable, "-m", "alembic", "upgrade", "head"]
-    try:
-        finished = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        pytest.fail("`alembic upgrade head` was still running after 60 s.", pytrace=False)
+    run_alembic(project, "upgrade", "head")
 
-    assert finished.returncode == 0, (
-        f"`alembic upgrade head`, run in your project folder, failed:\n"
-        f"{(finished.stdout + finished.stderr)[-3000:]}"
-    )
     database = project / "app.db"
     assert database.exists(), (
         "`alembic upgrade head` succeeded but no app.db appeared in the project folder. "
@@ -353,3 +342,58 @@ def test_alembic_upgrade_head_works_from_the_project_folder(
         f"After `alembic upgrade head`, app.db should hold items and alembic_version, got "
         f"{sorted(tables)}.\n{NO_ITEMS_TABLE}"
     )
+
+
+def test_alembic_upgrade_head_sql_prints_the_sql_and_touches_no_database(
+    migrations: Migrations, migration_database_url: str
+) -> None:
+    # `alembic upgrade head --sql` ("offline mode") prints the SQL for someone to review and
+    # run by hand; env.py's run_migrations_offline() handles it, with no database connection.
+    settings = alembic.config.Config(str(migrations.root / "alembic.ini"), stdout=io.StringIO())
+    settings.set_main_option("sqlalchemy.url", migration_database_url.replace("%", "%%"))
+    printed = io.StringIO()
+    settings.output_buffer = printed  # where offline mode writes the SQL
+
+    migrations.run(
+        "`alembic upgrade head --sql` failed",
+        lambda: alembic.command.upgrade(settings, "head", sql=True),
+    )
+
+    assert "CREATE TABLE items" in printed.getvalue(), (
+        f"`alembic upgrade head --sql` should print the CREATE TABLE items statement of your "
+        f"first migration; it printed:\n{printed.getvalue()[-2000:]}\nWhat to check: "
+        "run_migrations_offline() in alembic/env.py calls context.configure(url=...) and "
+        "context.run_migrations()."
+    )
+    assert not Path("app.db").exists(), (
+        "`alembic upgrade head --sql` created app.db; offline mode should only print SQL. "
+        "What to check: alembic/env.py runs run_migrations_offline() when "
+        "context.is_offline_mode() is true."
+    )
+
+
+def copy_of_the_project(root: Path, tmp_path: Path) -> Path:
+    """A copy of app/, alembic/ and alembic.ini, so that app.db lands in the check's folder
+    and relative settings (prepend_sys_path = ., script_location) mean what they mean in
+    your project."""
+    project = tmp_path / "project"
+    leave_out = shutil.ignore_patterns("__pycache__", "*.db", "*.db-*")
+    for part in ("app", "alembic"):
+        shutil.copytree(root / part, project / part, ignore=leave_out)
+    shutil.copy2(root / "alembic.ini", project / "alembic.ini")
+    return project
+
+
+def run_alembic(project: Path, *arguments: str) -> str:
+    """Run `alembic ARGUMENTS` in PROJECT as you would type it; its output, or a failure."""
+    typed = " ".join(("alembic", *arguments))
+    command = [sys.executable, "-m", "alembic", *arguments]
+    try:
+        finished = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`{typed}` was still running after 60 s.", pytrace=False)
+    assert finished.returncode == 0, (
+        f"`{typed}`, run in your project folder, failed:\n"
+        f"{(finished.stdout + finished.stderr)[-3000:]}"
+    )
+    return finished.stdout
