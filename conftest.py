@@ -10,12 +10,17 @@ What it adds to pytest:
   one pytest run, and failing with a message a beginner understands when a file or name
   is missing.
 * Hypothesis profiles — ``fast`` by default, ``thorough`` when ``HYPOTHESIS_PROFILE=thorough``.
-* a progress summary at the end of a run with ``--app-dir``: which steps pass, and the next
-  step to work on.
+* a progress summary at the end of a run with ``--app-dir``: which steps pass, why a step
+  could not even start (a missing file...), and the next step to work on.
+* readable failures: a problem that stops many checks is shown in full once (the repeats
+  point back to it), and a learner's run (``--app-dir`` without ``--tb``) shows short
+  tracebacks and each check's own message without pytest's assert introspection.
 """
 
 from __future__ import annotations
 
+import builtins
+import difflib
 import importlib
 import os
 import re
@@ -24,11 +29,11 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -86,7 +91,8 @@ class AppPackage:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.modules: dict[str, ModuleType] = {}
-        self._failures: dict[str, str] = {}
+        # app.<name> -> (message, headline) of why it cannot be loaded, or None if it can.
+        self._failures: dict[str, tuple[str, str] | None] = {}
         # The package is imported and run with this empty folder as working directory.
         # SQLAlchemy resolves a relative SQLite URL such as sqlite:///./app.db when the
         # engine is created, on import: the app's own database file lands here, never in
@@ -124,9 +130,10 @@ class AppPackage:
         if full_name in self.modules:
             return self.modules[full_name]
         if full_name not in self._failures:
-            self._failures[full_name] = self._import(name, asked_by) or ""
-        message = self._failures[full_name]
-        if message:
+            self._failures[full_name] = self._import(name, asked_by)
+        problem = self._failures[full_name]
+        if problem is not None:
+            message, HEADLINE_OF[message] = problem
             pytest.fail(message, pytrace=False)
         return self.modules[full_name]
 
@@ -136,55 +143,82 @@ class AppPackage:
             return any(Path(p).resolve() == self.root / PACKAGE for p in module.__path__)
         return Path(file).resolve().is_relative_to(self.root / PACKAGE)
 
-    def _import(self, name: str, asked_by: str | None) -> str | None:
-        """Import the module; on failure return the message to show (else None)."""
+    def _import(self, name: str, asked_by: str | None) -> tuple[str, str] | None:
+        """Import the module; on failure return (message, headline) to show, else None."""
         full_name = f"{PACKAGE}.{name}"
         relative = f"{PACKAGE}/{name}.py"
         who = _who_expects(name, asked_by)
         if not (self.root / PACKAGE).is_dir():
             return (
                 f"There is no {PACKAGE}/ folder in {self.root}.\n"
-                f"What to check: --app-dir must be the folder that CONTAINS {PACKAGE}/."
+                f"What to check: --app-dir must be the folder that CONTAINS {PACKAGE}/.",
+                f"there is no {PACKAGE}/ folder",
             )
         if not (self.root / relative).is_file():
             return (
                 f"{who} expects the file {relative}, but {self.root / relative} does not exist.\n"
                 f"What to do: create {relative} as the step's README describes, then run the "
-                "checks again."
+                "checks again.",
+                f"{relative} does not exist yet",
             )
         with self.activated():
             try:
                 module = importlib.import_module(full_name)
             except SyntaxError as error:
+                where = self._relative(error.filename) or relative
                 return (
-                    f"{relative} has a syntax error at line {error.lineno}: {error.msg}\n"
+                    f"{where} has a syntax error at line {error.lineno}: {error.msg}\n"
                     f"    {(error.text or '').strip()}\n"
-                    "Python could not even read the file; fix that line first."
+                    "Python could not even read the file; fix that line first.",
+                    f"{where} has a syntax error at line {error.lineno}",
                 )
             except Exception as error:  # anything the learner's module raises on import
                 return (
                     f"Importing {relative} failed: {type(error).__name__}: {error}\n"
                     f"{_where_in(error, self.root)}"
-                    "This error comes from your code, not from the checks; fix it first."
+                    f"{_hint_for(error, self.root)}"
+                    "This error comes from your code, not from the checks; fix it first.",
+                    _shortened(f"importing {relative} raised {type(error).__name__}: {error}"),
                 )
         if not self._belongs_here(module):
             return (
                 f"`import {full_name}` found {module.__file__}, not a file in {self.root}.\n"
-                "What to check: another package called app is shadowing yours."
+                "What to check: another package called app is shadowing yours.",
+                f"`import {full_name}` finds another package's file",
             )
-        missing = [
-            f"  - {attr}: {meaning}"
-            for attr, meaning in EXPECTED_NAMES.get(name, {}).items()
-            if not hasattr(module, attr)
-        ]
-        if missing:
+        expected = EXPECTED_NAMES.get(name, {})
+        absent = [attr for attr in expected if not hasattr(module, attr)]
+        if absent:
+            defined = [attr for attr in vars(module) if not attr.startswith("_")]
+            missing = []
+            for attr in absent:
+                line = f"  - {attr}: {expected[attr]}"
+                near = _close_to(attr, defined)
+                if near is not None:
+                    line += f"; {relative} has `{near}`, spelt differently: a typo?"
+                missing.append(line)
             return (
                 f"{who} expects {relative} to define these names, which it does not:\n"
                 + "\n".join(missing)
                 + "\nWhat to check: the spelling (Python is case-sensitive), and that each is "
-                "defined at the top level of the file, not inside a function."
+                "defined at the top level of the file, not inside a function.",
+                f"{relative} does not define {', '.join(absent)}",
             )
         return None
+
+    def _relative(self, filename: str | None) -> str | None:
+        """FILENAME as app/..., when it is a file of this package (else None)."""
+        if not filename:
+            return None
+        path = Path(filename).resolve()
+        if not path.is_relative_to(self.root):
+            return None
+        return path.relative_to(self.root).as_posix()
+
+
+# The one-line reason behind each message AppPackage.module() failed with, for the
+# progress summary ("app/models.py does not exist yet").
+HEADLINE_OF: dict[str, str] = {}
 
 
 def _who_expects(module_name: str, asked_by: str | None) -> str:
@@ -210,6 +244,106 @@ def _where_in(error: BaseException, root: Path) -> str:
     return f"It happened in {where}, line {last.lineno}:\n    {last.line}\n"
 
 
+# Libraries whose names the article imports; a NameError for one of their names means a
+# missing import line rather than a typo.
+_ARTICLE_LIBRARIES = ("sqlalchemy", "sqlalchemy.orm", "fastapi", "pydantic", "typing")
+
+
+def _close_to(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate NAME was most likely meant to be (a typo or a case slip), if any."""
+    others = sorted({candidate for candidate in candidates if candidate != name})
+    same_letters = [other for other in others if other.lower() == name.lower()]
+    if same_letters:
+        return same_letters[0]
+    close = difflib.get_close_matches(name, others, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _library_with(name: str) -> str | None:
+    """The first of the article's libraries that defines NAME, if any."""
+    for library in _ARTICLE_LIBRARIES:
+        try:
+            module = importlib.import_module(library)
+        except ImportError:
+            continue
+        if hasattr(module, name):
+            return library
+    return None
+
+
+def _hint_for(error: BaseException, root: Path) -> str:
+    """What probably went wrong, for the errors beginners meet most, as a line (or "")."""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        return _hint_for_missing_module(error.name, root)
+    if isinstance(error, ImportError) and error.name:
+        wanted = re.match(r"cannot import name '(\w+)'", str(error))
+        source = sys.modules.get(error.name)
+        if wanted is None or source is None:
+            return ""
+        name = wanted.group(1)
+        near = _close_to(name, dir(source))
+        if near is not None:
+            return f"Did you mean `{near}`? That is the name {error.name} defines.\n"
+        home = _library_with(name)
+        if home is not None and home != error.name:
+            return f"`{name}` comes from {home}: `from {home} import {name}`.\n"
+        return ""
+    if isinstance(error, NameError) and error.name:
+        frame = _last_frame_in(error, root)
+        own = [*frame.f_globals, *frame.f_locals] if frame is not None else []
+        near = _close_to(error.name, own)
+        home = _library_with(error.name)
+        if near is None and home is not None:
+            return (
+                f"`{error.name}` comes from {home}, and the file does not import it: add it "
+                f"to the import line at the top, e.g. `from {home} import {error.name}`.\n"
+            )
+        near = near or _close_to(error.name, vars(builtins))
+        return f"Did you mean `{near}`?\n" if near is not None else ""
+    if isinstance(error, AttributeError) and error.name and error.obj is not None:
+        near = _close_to(error.name, dir(error.obj))
+        return f"Did you mean `{near}`?\n" if near is not None else ""
+    return ""
+
+
+def _hint_for_missing_module(name: str, root: Path) -> str:
+    own_files = sorted(path.stem for path in (root / PACKAGE).glob("*.py"))
+    top, _, rest = name.partition(".")
+    if top in own_files and not rest:
+        return (
+            f"`{name}` is your file {PACKAGE}/{name}.py: inside the {PACKAGE} package, import "
+            f"it as `{PACKAGE}.{name}`, e.g. `from {PACKAGE}.{name} import ...` (as the "
+            "article does).\n"
+        )
+    if top == PACKAGE and rest:
+        near = _close_to(rest, own_files)
+        if near is not None:
+            return f"Did you mean `{PACKAGE}.{near}`? There is no {PACKAGE}/{rest}.py.\n"
+        return f"There is no {PACKAGE}/{rest}.py in {root}.\n"
+    return (
+        f"`{name}` is neither a file of your project nor installed in the Python that runs "
+        f"the checks ({sys.executable}). If it is a library, install it there; if it is "
+        "meant to be one of your files, check its name.\n"
+    )
+
+
+def _last_frame_in(error: BaseException, root: Path) -> FrameType | None:
+    """The frame of the last line of the learner's own code that the error went through."""
+    frame = None
+    tb = error.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(root):
+            frame = tb.tb_frame
+        tb = tb.tb_next
+    return frame
+
+
+def _shortened(text: str, width: int = 110) -> str:
+    """TEXT on one line, cut to WIDTH characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def step_of(test_file: Path) -> str | None:
     """'03_schemas' for a check under steps/03_schemas/, else None."""
     parts = test_file.parts
@@ -224,15 +358,65 @@ def resolve_app_dir(raw: Path, invocation_dir: Path) -> Path:
     """Turn the --app-dir value into the folder that contains app/, or stop with advice."""
     path = (invocation_dir / raw.expanduser()).resolve()
     if not path.exists():
-        raise pytest.UsageError(f"--app-dir {raw}: {path} does not exist.")
+        raise pytest.UsageError(
+            f"--app-dir {raw}: {path} does not exist.\n" + _why_not_found(raw, path, invocation_dir)
+        )
+    if path.is_file():
+        holder = next((folder for folder in path.parents if (folder / PACKAGE).is_dir()), None)
+        raise pytest.UsageError(
+            f"--app-dir {raw}: {path} is a file.\n"
+            f"Give the folder that contains your {PACKAGE}/ package (your project folder)"
+            + (f": here, --app-dir {holder}" if holder is not None else "")
+            + "."
+        )
     if path.name == PACKAGE and not (path / PACKAGE).is_dir():
         path = path.parent  # the learner pointed at app/ itself; they meant its parent
     if not (path / PACKAGE).is_dir():
         raise pytest.UsageError(
             f"--app-dir {raw}: there is no {PACKAGE}/ folder in {path}.\n"
-            f"Give the folder that contains your {PACKAGE}/ package (your project folder)."
+            f"Give the folder that contains your {PACKAGE}/ package (your project folder).\n"
+            + _why_no_app_folder(path)
         )
     return path
+
+
+def _why_not_found(raw: Path, path: Path, invocation_dir: Path) -> str:
+    """Advice for an --app-dir that does not exist: backslashes, a typo, the starting folder."""
+    backslash = "\\"
+    if backslash in str(raw) and os.sep == "/":
+        return (
+            f"Folders are separated by / here ({backslash} is Windows' separator): try "
+            f"--app-dir {str(raw).replace(backslash, '/')}"
+        )
+    existing = next(folder for folder in path.parents if folder.is_dir())
+    wanted = path.relative_to(existing).parts[0]
+    folders = [child.name for child in existing.iterdir() if child.is_dir()]
+    near = _close_to(wanted, folders)
+    if near is not None:
+        return f"Did you mean {existing / near}?"
+    if raw.expanduser().is_absolute():
+        return "What to check: the spelling of each folder in the path."
+    return (
+        f"A relative path starts from the folder you run pytest in, {invocation_dir}; "
+        "an absolute path (or one starting with ~) works from anywhere."
+    )
+
+
+def _why_no_app_folder(path: Path) -> str:
+    """What the folder given as --app-dir holds instead of app/, and what to do about it."""
+    loose = sorted(f"{module}.py" for module in EXPECTED_NAMES if (path / f"{module}.py").is_file())
+    if loose:
+        return (
+            f"{path} holds {', '.join(loose)} directly; the article keeps them in a package: "
+            f"move them into {path / PACKAGE}/, next to an empty {PACKAGE}/__init__.py."
+        )
+    inside = sorted(child for child in path.iterdir() if (child / PACKAGE).is_dir())
+    if inside:
+        return f"Did you mean {inside[0]}? It contains {PACKAGE}/."
+    return (
+        f"Starting from scratch? Create {path / PACKAGE}/ with an empty __init__.py and "
+        "database.py in it (step 01), then run the checks again."
+    )
 
 
 @dataclass(frozen=True)
@@ -290,6 +474,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if raw is not None:
         # Checked once, up front, so a typo gives one clear message instead of 100 failures.
         config.stash[_APP_DIR] = resolve_app_dir(Path(raw), config.invocation_params.dir)
+        if config.option.tbstyle == "auto":
+            # A learner's run: each failure shows the check's message and the line that
+            # failed, not the check's whole source. `--tb=long` brings the details back.
+            config.option.tbstyle = "short"
+            config.stash[_BRIEF] = True
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -306,6 +495,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 _APP_DIR = pytest.StashKey[Path]()
 _PACKAGES = pytest.StashKey[dict[Path, AppPackage]]()
+# Set when a learner's run chose the short failure reports (see pytest_configure).
+_BRIEF = pytest.StashKey[bool]()
 
 
 # --- The package under test -------------------------------------------------------------
@@ -363,38 +554,185 @@ def _snapshot_root(test_file: Path) -> Path:
     raise pytest.UsageError(f"{test_file} has no snapshot: no app/ folder above it")
 
 
+# --- Failure reports --------------------------------------------------------------------
+# One problem often stops many checks: a missing app/models.py makes every check of step 02
+# fail with the same message. It is shown in full once; the repeats point back to it.
+_SHOWN = pytest.StashKey[dict[str, str]]()  # failure text -> the check that showed it first
+_HEADLINES = pytest.StashKey[dict[str, str]]()  # nodeid -> one line: why the check failed
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    if call.excinfo is not None and item.config.stash.get(_BRIEF, False):
+        _drop_assertion_details(call.excinfo.value)
+    report: pytest.TestReport = yield
+    if report.failed and call.excinfo is not None:
+        headline = _headline(call.excinfo.value)
+        item.config.stash.setdefault(_HEADLINES, {})[item.nodeid] = headline
+        _point_back_at_repeats(item, report, headline)
+    return report
+
+
+def _drop_assertion_details(error: BaseException) -> None:
+    """Keep only the check's own message of a failed `assert ..., message`.
+
+    pytest appends its introspection of the assert expression (`assert False`,
+    `+  where False = isinstance(<...>)`) to the message; every check's message already
+    says what was expected and what was found, so for a learner that part is noise.
+    """
+    if not isinstance(error, AssertionError) or len(error.args) != 1:
+        return
+    text = error.args[0]
+    if not isinstance(text, str) or text.startswith("assert "):
+        return  # an assert without a message: the introspection is all there is
+    message, found, _ = text.partition("\nassert ")
+    if found:
+        error.args = (message,)
+
+
+def _headline(error: BaseException) -> str:
+    """Why a check failed, in one line: its message's first sentence, or the error."""
+    if str(error) in HEADLINE_OF:
+        return HEADLINE_OF[str(error)]
+    lines = str(error).strip().splitlines()
+    first = lines[0] if lines else ""
+    if not isinstance(error, (AssertionError, pytest.fail.Exception)):
+        return _shortened(f"{type(error).__name__}: {first}")
+    sentence, stop, _ = first.partition(". ")
+    return _shortened(sentence + stop.strip() if first else type(error).__name__)
+
+
+def _point_back_at_repeats(item: pytest.Item, report: pytest.TestReport, headline: str) -> None:
+    text = str(report.longrepr)
+    shown = item.config.stash.setdefault(_SHOWN, {})
+    if text not in shown:
+        shown[text] = item.name
+        return
+    report.longrepr = f"The same problem as in {shown[text]} above: {headline}"
+
+
 # --- Progress summary -------------------------------------------------------------------
-_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 _STEP_IN_NODEID = re.compile(r"(?:^|/)steps/(\d\d_[a-z]+)/")
+# How each outcome reads in a step's line ("error": the check could not even start).
+_OUTCOME_WORDS = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "could not run",
+    "skipped": "skipped",
+    "xfailed": "xfailed",
+    "xpassed": "xpassed",
+}
+_SHOWN_PROBLEMS = 5
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """After a run against a learner's project: one line per step, then what to do next."""
-    app_dir = terminalreporter.config.stash.get(_APP_DIR, None)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter,
+) -> Generator[None, None, None]:
+    """After a run against a learner's project: one line per step, then what to do next.
+
+    Written last, after pytest's own short summary, so that it is what the learner reads.
+    """
+    yield
+    config = terminalreporter.config
+    app_dir = config.stash.get(_APP_DIR, None)
     if app_dir is None:
         return
     counts: dict[str, Counter[str]] = {}
-    for outcome in _OUTCOMES:
+    broken_checks: dict[str, list[str]] = {}
+    for outcome in _OUTCOME_WORDS:
         for report in terminalreporter.stats.get(outcome, []):
-            match = _STEP_IN_NODEID.search(getattr(report, "nodeid", ""))
+            nodeid = getattr(report, "nodeid", "")
+            match = _STEP_IN_NODEID.search(nodeid)
             if match:
-                counts.setdefault(match.group(1), Counter())[outcome] += 1
+                step = match.group(1)
+                counts.setdefault(step, Counter())[outcome] += 1
+                if outcome in ("failed", "error"):
+                    broken_checks.setdefault(step, []).append(nodeid)
     if not counts:
         return
+    headlines = config.stash.get(_HEADLINES, {})
+    write = terminalreporter.write_line
     terminalreporter.write_sep("=", f"your progress ({app_dir})")
     next_step = None
     for step in sorted(counts):
         tally = counts[step]
-        broken = tally["failed"] + tally["error"]
+        broken = broken_checks.get(step, [])
         verdict = "FAIL" if broken else "PASS"
-        details = ", ".join(f"{n} {outcome}" for outcome, n in tally.items())
-        terminalreporter.write_line(f"  {verdict}  step {step.replace('_', ' ', 1):14} {details}")
+        details = ", ".join(f"{n} {_OUTCOME_WORDS[outcome]}" for outcome, n in tally.items())
+        reason = _common_headline(broken, headlines)
+        if reason in HEADLINE_OF.values() and not tally["passed"]:
+            details += f": {reason}"  # the step could not even start: a file is missing...
+        write(f"  {verdict}  step {step.replace('_', ' ', 1):14} {details}")
         if broken and next_step is None:
             next_step = step
+    command = f"{_pytest_command(config)} steps/{{}} --app-dir {app_dir}"
     if next_step is None:
-        terminalreporter.write_line("Every step checked here passes. Well done!")
+        write("Every step checked here passes. Well done!")
+        following = _step_after(max(counts))
+        if following is not None:
+            write(
+                f"Next: step {following}. Read steps/{following}/README.md, write what it "
+                "adds, then run\n  " + command.format(following)
+            )
         return
-    terminalreporter.write_line(
-        f"Next: step {next_step}. Read steps/{next_step}/README.md, then run\n"
-        f"  pytest steps/{next_step} --app-dir {app_dir}"
+    problems: dict[str, list[str]] = {}
+    for nodeid in broken_checks[next_step]:
+        problems.setdefault(headlines.get(nodeid, "see its message above"), []).append(
+            nodeid.rpartition("::")[2]
+        )
+    write(f"Next: step {next_step}. What fails there (each message is above):")
+    for problem, checks in list(problems.items())[:_SHOWN_PROBLEMS]:
+        write(f"  - {problem}")
+        write(f"    ({checks[0]}{f' and {len(checks) - 1} more' if len(checks) > 1 else ''})")
+    if len(problems) > _SHOWN_PROBLEMS:
+        write(f"  … and {len(problems) - _SHOWN_PROBLEMS} more problems")
+    write(
+        f"Read steps/{next_step}/README.md (its 'When a check fails' section), fix your code, "
+        "then run\n  " + command.format(next_step)
     )
+    if config.stash.get(_BRIEF, False):
+        write("(Add --tb=long to see each failing check's code and full traceback.)")
+
+
+def _common_headline(nodeids: list[str], headlines: dict[str, str]) -> str | None:
+    """The one reason all these checks failed for, if they share one."""
+    reasons = {headlines.get(nodeid) for nodeid in nodeids}
+    if len(reasons) != 1:
+        return None
+    return reasons.pop()
+
+
+def _step_after(step: str) -> str | None:
+    """The course's step that follows STEP ('02_models' after '01_database'), if any."""
+    steps = sorted(
+        folder.name
+        for folder in (REPO_ROOT / "steps").iterdir()
+        if re.fullmatch(r"\d\d_[a-z]+", folder.name)
+    )
+    later = [name for name in steps if name > step]
+    return later[0] if later else None
+
+
+def _pytest_command(config: pytest.Config) -> str:
+    """How this run started pytest, to say it again: `.venv/bin/pytest`, `python -m pytest`..."""
+    here = config.invocation_params.dir
+    program = Path(sys.argv[0])
+    if program.name in ("pytest", "py.test", "pytest.exe"):
+        typed = shutil.which(program.name)
+        if program.is_absolute() and typed is not None and Path(typed) == program:
+            return program.name  # found on PATH: the learner typed just `pytest`
+        return _shown_path(program, here)
+    if program.name == "__main__.py":  # python -m pytest
+        return f"{_shown_path(Path(sys.executable), here)} -m pytest"
+    return "pytest"
+
+
+def _shown_path(path: Path, here: Path) -> str:
+    """PATH relative to HERE when it lies inside (`.venv/bin/pytest`), else as it is."""
+    absolute = Path(os.path.abspath(here / path))  # not resolve(): .venv's python is a link
+    if absolute.is_relative_to(here):
+        return absolute.relative_to(here).as_posix()
+    return str(path)

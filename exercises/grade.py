@@ -294,7 +294,7 @@ def grade_one(
     try:
         with tempfile.TemporaryDirectory(prefix="grade-", dir=sandbox.scratch_dir()) as tmp:
             workdir = Path(tmp)
-            workdir.chmod(0o755)
+            workdir.chmod(0o711)  # runs may pass through, not list it
             if exercise.kind == "api":
                 outcomes, note = grade_api(exercise, path, workdir)
             else:
@@ -317,6 +317,8 @@ def _warm_up(unit_exercises: Sequence[str]) -> None:
     zygote and the app variants it serves."""
     import httpx  # noqa: F401
     import hypothesis  # noqa: F401
+
+    sandbox.isolation()  # its probe starts a Python: once per worker, before any grading
 
     if unit_exercises:
         from exercises import unitrun
@@ -356,7 +358,8 @@ def grade_batches(
 
     All submissions share the pool, in the order given, so a slow one (a hang cut off by the
     time limit) overlaps with the others. Returns, per batch, the results by output name
-    (the submission's folder name, made unique).
+    (the submission's folder name, made unique). When runs could not be isolated from each
+    other, each report.html says so first (see sandbox.isolation_note).
     """
     names = [submission_names(batch.submissions) for batch in batches]
     results: list[dict[str, dict[str, Any]]] = [{} for _ in batches]
@@ -370,6 +373,8 @@ def grade_batches(
             for name, path in zip(names[number], batch.submissions, strict=True):
                 future = pool.submit(grade_one, batch.exercise.name, str(path), time_limit)
                 futures[future] = (number, name)
+        # Probed here as in the workers (same user, same machine), while they work.
+        warning = sandbox.isolation_note() or ""
         for done, future in enumerate(as_completed(futures), start=1):
             number, name = futures[future]
             try:
@@ -391,7 +396,7 @@ def grade_batches(
             reports.write_results(batch.out / name / "results.json", result)
         reports.write_gradebook(batch.out / "gradebook.csv", batch.exercise, ordered)
         reports.write_junit(batch.out / "junit.xml", batch.exercise, ordered)
-        reports.write_report(batch.out / "report.html", batch.exercise, ordered)
+        reports.write_report(batch.out / "report.html", batch.exercise, ordered, warning)
         ordered_batches.append(ordered)
     return ordered_batches
 
@@ -453,6 +458,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [str(path) for path in args.submissions if not path.is_dir()]
     if missing:
         parser.error(f"not a folder: {', '.join(missing)}")
+    warning = sandbox.isolation_note()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     results = grade_batch(
         exercise,
         args.submissions,

@@ -144,8 +144,9 @@ def histogram_svg(scores: Sequence[float], maximum: float, bins: int = 10) -> st
     return "".join(parts)
 
 
-def write_report(path: Path, exercise: Exercise, results: Results) -> None:
-    """A self-contained HTML page: summary, per-test pass rates, score histogram, per-learner."""
+def write_report(path: Path, exercise: Exercise, results: Results, warning: str = "") -> None:
+    """A self-contained HTML page: summary, per-test pass rates, score histogram, per-learner;
+    WARNING (about the grading itself), if any, first."""
     scores = [float(result["score"]) for result in results.values()]
     count = len(scores) or 1
     rows = []
@@ -178,8 +179,10 @@ table {{ border-collapse: collapse; margin-bottom: 2em; }}
 td, th {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; }}
 .bar {{ display: inline-block; width: 8em; height: .8em; background: #eee; }}
 .bar span {{ display: block; height: 100%; background: #3b7dd8; }}
+.warning {{ background: #fff3cd; border: 1px solid #e0b000; padding: .5em; }}
 </style></head><body>
 <h1>{html.escape(exercise.title)} <small>({html.escape(exercise.name)})</small></h1>
+{f'<p class="warning"><strong>Warning:</strong> {html.escape(warning)}</p>' if warning else ""}
 <p>{len(scores)} submission(s); mean {mean:.2f}, median {median:g}, out of
 {exercise.max_score:g} points.</p>
 <h2>Score distribution</h2>

@@ -1,4 +1,4 @@
-"""Running a submission's code apart from the grader.
+"""Running a submission's code apart from the grader, and apart from every other run.
 
 Every piece of learner code runs in a child process that
 
@@ -6,11 +6,19 @@ Every piece of learner code runs in a child process that
   never linked), with an empty environment apart from a few harmless variables;
 * runs with `python -I` (no user site-packages, no PYTHON* variables, no current folder on
   sys.path), so a sitecustomize.py, a .pth file or a conftest.py in the submission is inert;
-* has its address space limited with RLIMIT_AS and no core dumps, through a tiny launcher
-  that sets the limits and then exec()s the real command;
-* lives in its own session, so the whole process group is killed at the deadline;
-* when the grader runs as root, runs as the unprivileged user `nobody`, so it cannot write
-  the grader's files or results.
+* is confined by confine.py before its command starts: address space limited with
+  RLIMIT_AS, no core dumps, no kernel keyrings and, when the grader runs as root, the
+  unprivileged user `nobody`;
+* when the grader runs as root and the kernel allows it, lives in namespaces of its own
+  (`isolation()`): private /tmp, /var/tmp, /dev/shm and /run/lock, every other mount
+  read-only, only its own folder and processes in sight, its own loopback network, and
+  every process it started killed when it ends. So two runs (of one submission, or of two
+  submissions graded at once) can neither leave nor read anything for each other;
+* lives in its own session, so the whole process group is killed at the deadline.
+
+Where namespaces are not available (not root, or a container without CAP_SYS_ADMIN), runs
+share the machine's writable folders and a process a run starts can outlive it:
+`isolation_note()` says so, and the grader prints it once per batch.
 
 Its output goes through a pipe that the grader drains, keeping only the first bytes.
 """
@@ -19,27 +27,44 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# Sets the limits, then becomes the real command. Runs with -I -S: imports nothing of ours.
+from exercises import confine
+
+# The code that confines a child, as text: the launcher and the zygote run it, with `-I`
+# and from a string, so they import nothing of the repository.
+CONFINE_SOURCE = Path(confine.__file__).read_text(encoding="utf-8")
+# Confines itself (as root: namespaces, then the user), then becomes the real command.
 _LAUNCHER = (
-    "import os,resource,sys\n"
-    "m=int(sys.argv[1])\n"
-    "resource.setrlimit(resource.RLIMIT_AS,(m,m))\n"
-    "resource.setrlimit(resource.RLIMIT_CORE,(0,0))\n"
-    "os.execv(sys.argv[2],sys.argv[2:])\n"
+    CONFINE_SOURCE
+    + """
+import json, sys
+try:
+    enter(json.loads(sys.argv[1]))
+except Exception as error:
+    os.write(2, f"The grader could not confine this process: {error}\\n".encode())
+    os._exit(SANDBOX_FAILED)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 )
+# Places every program expects to be writable: each run gets its own, empty (tmpfs).
+SHARED_PLACES = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+PRIVATE_TMPFS_MB = 64
 _SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".git"}
 MAX_COPY_BYTES = 5 * 1024 * 1024
 
@@ -91,20 +116,28 @@ def copy_project(submission: Path, target: Path, entries: Iterable[str]) -> Copy
     return report
 
 
-@functools.cache
-def sandbox_user() -> tuple[int, int] | None:
-    """(uid, gid) of `nobody` when the grader runs as root, else None (stay as we are).
-
-    None as well when `nobody` cannot run this Python (an interpreter under /root, say), or
-    when GRADER_KEEP_USER=1 is set.
-    """
+def _nobody() -> tuple[int, int] | None:
+    """(uid, gid) of `nobody` when the grader runs as root (and GRADER_KEEP_USER is unset)."""
     if os.geteuid() != 0 or os.environ.get("GRADER_KEEP_USER"):
         return None
     try:
         entry = pwd.getpwnam("nobody")
     except KeyError:
         return None
-    user = entry.pw_uid, entry.pw_gid
+    return entry.pw_uid, entry.pw_gid
+
+
+@functools.cache
+def sandbox_user() -> tuple[int, int] | None:
+    """(uid, gid) of `nobody` when the grader runs as root, else None (stay as we are).
+
+    In namespaces, the runs can always reach the interpreter (see `interpreter_reveal`).
+    Without them, None as well when `nobody` cannot run this Python (an interpreter under
+    /root, say), or when GRADER_KEEP_USER=1 is set.
+    """
+    user = _nobody()
+    if user is None or isolation().namespaces:
+        return user
     try:
         probe = subprocess.run(
             [sys.executable, "-I", "-c", "import uvicorn, pytest"],
@@ -156,10 +189,154 @@ def child_environment(home: Path) -> dict[str, str]:
     }
 
 
-def limited_command(argv: Sequence[str], memory_mb: int) -> list[str]:
-    """ARGV (starting with a python executable) wrapped in the launcher that sets limits."""
-    limit = memory_mb * 1024 * 1024
-    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(limit), *argv]
+def scratch_root() -> Path:
+    """The folder holding every grading folder (each submission's, the unit variants')."""
+    return Path(scratch_dir() or tempfile.gettempdir()).resolve()
+
+
+def cover_places() -> list[tuple[str, int, str]]:
+    """(folder, tmpfs megabytes, mode) a run gets fresh and empty: the shared writable
+    places and the scratch root (which holds the other gradings), outermost first, none
+    inside another."""
+    places: list[tuple[str, int, str]] = []
+    candidates = [Path(place).resolve() for place in SHARED_PLACES] + [scratch_root()]
+    for place in sorted(set(candidates), key=lambda path: len(path.parts)):
+        covered = any(place.is_relative_to(Path(outer)) for outer, _, _ in places)
+        if place.is_dir() and not covered:
+            places.append((str(place), PRIVATE_TMPFS_MB, "1777"))
+    return places
+
+
+@functools.cache
+def interpreter_reveal() -> tuple[list[tuple[str, int, str]], list[str]]:
+    """(folders to cover, installation folders to bind back read-only) so that `nobody`
+    reaches this Python in a namespace even when a folder on the way is closed to it
+    (pyenv under /root, mode 0700): the closed folder is covered with an empty one, open
+    to all, holding only the installation. The rest of the closed folder stays hidden."""
+    installs: list[Path] = []
+    for name in ("base_prefix", "prefix", "base_exec_prefix", "exec_prefix"):
+        installs.append(Path(getattr(sys, name)).resolve())
+    installs.append(Path(sys.executable).resolve().parent)
+    covers: list[tuple[str, int, str]] = []
+    reveal: list[str] = []
+    for install in sorted(set(installs), key=lambda path: len(path.parts)):
+        if any(install.is_relative_to(Path(done)) for done in reveal):
+            continue
+        closed = [
+            folder
+            for folder in reversed(install.parents)
+            if folder != Path("/") and not os.stat(folder).st_mode & stat.S_IXOTH
+        ]
+        if closed:
+            if not any(closed[0] == Path(folder) for folder, _, _ in covers):
+                covers.append((str(closed[0]), 1, "755"))
+            reveal.append(str(install))
+    return covers, reveal
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Whether runs get namespaces of their own, and if not, why."""
+
+    namespaces: bool
+    reason: str = ""
+
+
+@functools.cache
+def isolation() -> Isolation:
+    """Probe once whether a confined child can get its own namespaces (see confine.py).
+
+    They need root (the child then becomes `nobody`) and a kernel and container that allow
+    unshare() and mount(); GRADER_NO_NAMESPACES=1 turns them off (to try the fallback).
+    """
+    if os.environ.get("GRADER_NO_NAMESPACES"):
+        return Isolation(False, "GRADER_NO_NAMESPACES is set")
+    user = _nobody()
+    if user is None:
+        return Isolation(False, "the grader does not run as root, or GRADER_KEEP_USER is set")
+    python = [Path(sys.prefix).resolve(), Path(sys.executable).resolve()]
+    hidden = [Path(place) for place, _, _ in cover_places()]
+    if any(path.is_relative_to(place) for path in python for place in hidden):
+        return Isolation(False, f"the scratch folder {scratch_root()} holds the Python in use")
+    with tempfile.TemporaryDirectory(prefix="grader-probe-", dir=scratch_dir()) as folder:
+        probe = Path(folder)
+        probe.chmod(0o755)
+        hand_over(probe, user)
+        config = confinement(probe, 512, user, namespaces=True)
+        # Cheap but telling: the standard library and the installed packages are readable.
+        check = (
+            "import os, sysconfig; assert os.getpid() == 1; "
+            "[os.listdir(sysconfig.get_path(name)) for name in ('stdlib', 'purelib')]; "
+            "open('probe', 'w').close()"
+        )
+        try:
+            done = subprocess.run(
+                [*_launch(config), sys.executable, "-I", "-c", check],
+                cwd=probe,
+                env=child_environment(probe),
+                capture_output=True,
+                timeout=30,
+                check=False,
+                start_new_session=True,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            return Isolation(False, f"the probe failed: {error}")
+        if done.returncode != 0 or not (probe / "probe").is_file():
+            why = (done.stdout + done.stderr).decode("utf-8", "replace").strip().splitlines()
+            return Isolation(False, why[-1] if why else f"the probe exited {done.returncode}")
+    return Isolation(True)
+
+
+def isolation_note() -> str | None:
+    """A warning for the grader's output when runs are not isolated from each other."""
+    state = isolation()
+    if state.namespaces:
+        return None
+    user = "" if sandbox_user() else " They also run as the grader's own user."
+    return (
+        f"Runs of learner code are NOT isolated from each other ({state.reason}): they share "
+        f"/tmp and the other writable folders, and a process one run starts can outlive it.{user} "
+        "Unit exercises still run the reference app first and last and hide the rewrite "
+        "among the mutants, which catches tests whose results depend on earlier runs. To "
+        "grade untrusted submissions, run the grader as root where namespaces are allowed "
+        "(see exercises/README.md)."
+    )
+
+
+def confinement(
+    folder: Path,
+    memory_mb: int,
+    user: tuple[int, int] | None,
+    *,
+    also: Sequence[Path] = (),
+    fsize: int | None = None,
+    namespaces: bool | None = None,
+) -> dict[str, Any]:
+    """The configuration confine.enter() gets for a child working in FOLDER (writable).
+
+    ALSO: more folders the child must see, read-only. NAMESPACES: None for what
+    `isolation()` found; never for a child that keeps the grader's own user (as root, it
+    could undo them).
+    """
+    config: dict[str, Any] = {
+        "memory": memory_mb * 1024 * 1024,
+        "fsize": fsize,
+        "uid": user[0] if user else None,
+        "gid": user[1] if user else None,
+        "isolate": None,
+    }
+    if namespaces is None:
+        namespaces = isolation().namespaces
+    if user is not None and namespaces:
+        covers, reveal = interpreter_reveal()
+        keep = [[str(folder), True], *([str(path), False] for path in [*also, *reveal])]
+        config["isolate"] = {"keep": keep, "cover": cover_places() + covers}
+    return config
+
+
+def _launch(config: dict[str, Any]) -> list[str]:
+    """The launcher's command line: confine as CONFIG says, then exec what follows."""
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, json.dumps(config)]
 
 
 class OutputTap:
@@ -227,7 +404,14 @@ class Finished:
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill a child and everything it started in its session."""
+    """Kill a child and everything it started in its session (in namespaces: everything)."""
+    if process.poll() is None and isolation().namespaces:
+        # The launcher supervises the run from outside its namespaces: on SIGTERM it kills
+        # the namespace's PID 1, and the kernel kills every other process in there, even
+        # one that left the session or cleared its parent-death signal.
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=2)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
@@ -265,12 +449,10 @@ def spawn(
     user: tuple[int, int] | None,
     pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[bytes]:
-    """Start ARGV in the sandbox (limits, own session, clean environment, maybe `nobody`)."""
-    extra: dict[str, object] = {}
-    if user is not None:
-        extra = {"user": user[0], "group": user[1], "extra_groups": []}
-    return subprocess.Popen(  # type: ignore[call-overload]
-        limited_command(argv, memory_mb),
+    """Start ARGV in the sandbox, working in CWD (limits, own session, clean environment,
+    maybe `nobody` and namespaces: see confinement())."""
+    return subprocess.Popen(
+        [*_launch(confinement(cwd, memory_mb, user)), *argv],
         cwd=cwd,
         env=child_environment(cwd),
         stdin=subprocess.DEVNULL,
@@ -279,7 +461,6 @@ def spawn(
         start_new_session=True,
         close_fds=True,
         pass_fds=tuple(pass_fds),
-        **extra,
     )
 
 

@@ -139,3 +139,298 @@ def test_pointing_at_the_app_folder_itself_is_understood() -> None:
     run = _pytest("steps/01_database", "--app-dir", "steps/01_database/app")
     assert run.returncode == pytest.ExitCode.OK, run.stdout[-2000:]
     assert "your progress" in run.stdout
+
+
+# --- Hints for the slips beginners make most ---------------------------------------------
+DATABASE_PY = """\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import declarative_base, sessionmaker
+
+SQLALCHEMY_DATABASE_URL = "sqlite:///./app.db"
+engine = create_engine(SQLALCHEMY_DATABASE_URL, connect_args={"check_same_thread": False})
+SessionLocal = sessionmaker(autocommit=False, autoflush=False, bind=engine)
+Base = declarative_base()
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+"""
+
+MODELS_PY = """\
+from sqlalchemy import Boolean, Column, Float, Integer, String
+
+from app.database import Base
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id = Column(Integer, primary_key=True, index=True)
+    title = Column(String, index=True, nullable=False)
+    description = Column(String, nullable=True)
+    price = Column(Float, nullable=False)
+    is_available = Column(Boolean, default=True)
+"""
+
+
+def test_a_misspelt_name_is_matched_with_the_one_the_file_has(
+    tmp_path: Path, app_package_at: Callable[[Path], Any]
+) -> None:
+    database = DATABASE_PY.replace("SessionLocal", "Sessionlocal")
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": database})
+    message = _failure_message(app_package_at(project), "database", step="01_database")
+    assert "SessionLocal: the session factory" in message
+    assert "app/database.py has `Sessionlocal`, spelt differently" in message
+
+
+def test_a_syntax_error_names_the_file_it_is_in(
+    tmp_path: Path, app_package_at: Callable[[Path], Any]
+) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "x = (\n", "app/database.py": DATABASE_PY})
+    message = _failure_message(app_package_at(project), "database", step="01_database")
+    assert "app/__init__.py has a syntax error at line 1" in message
+    assert "app/database.py has a syntax error" not in message
+
+
+@pytest.mark.parametrize(
+    ("mistake", "hint"),
+    [
+        pytest.param(
+            ("engine = create_engine(", "engine = create_engin("),
+            "Did you mean `create_engine`?",
+            id="misspelt-name",
+        ),
+        pytest.param(
+            (
+                "from sqlalchemy.orm import declarative_base, sessionmaker",
+                "from sqlalchemy.orm import declarative_base, sessionmaker\nx = Float",
+            ),
+            "`Float` comes from sqlalchemy, and the file does not import it",
+            id="name-not-imported",
+        ),
+        pytest.param(
+            (
+                "from sqlalchemy import create_engine\n"
+                "from sqlalchemy.orm import declarative_base, sessionmaker",
+                "from sqlalchemy import create_engine, sessionmaker\n"
+                "from sqlalchemy.orm import declarative_base",
+            ),
+            "`sessionmaker` comes from sqlalchemy.orm: `from sqlalchemy.orm import sessionmaker`",
+            id="name-from-the-wrong-module",
+        ),
+        pytest.param(
+            (
+                "from sqlalchemy import create_engine",
+                "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sesionmaker",
+            ),
+            "Did you mean `sessionmaker`? That is the name sqlalchemy.orm defines.",
+            id="misspelt-import",
+        ),
+    ],
+)
+def test_an_import_time_error_says_what_was_probably_meant(
+    tmp_path: Path, app_package_at: Callable[[Path], Any], mistake: tuple[str, str], hint: str
+) -> None:
+    database = DATABASE_PY.replace(*mistake)
+    assert database != DATABASE_PY
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": database})
+    message = _failure_message(app_package_at(project), "database", step="01_database")
+    assert hint in message
+    assert "Did you mean `float`" not in message, "a builtin is no better guess than a library"
+
+
+@pytest.mark.parametrize(
+    ("import_line", "hint"),
+    [
+        pytest.param(
+            "from database import Base",
+            "`database` is your file app/database.py: inside the app package, import it as "
+            "`app.database`",
+            id="bare-module-name",
+        ),
+        pytest.param(
+            "from app.databse import Base",
+            "Did you mean `app.database`? There is no app/databse.py.",
+            id="misspelt-module",
+        ),
+        pytest.param(
+            "from app.database import Bsae",
+            "Did you mean `Base`? That is the name app.database defines.",
+            id="misspelt-name",
+        ),
+    ],
+)
+def test_a_wrong_import_of_the_learners_own_module_says_how_to_write_it(
+    tmp_path: Path, app_package_at: Callable[[Path], Any], import_line: str, hint: str
+) -> None:
+    models = MODELS_PY.replace("from app.database import Base", import_line)
+    project = _project(
+        tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY, "app/models.py": models}
+    )
+    message = _failure_message(app_package_at(project), "models")
+    assert hint in message
+    assert "It happened in app/models.py, line 3" in message
+
+
+# --- --app-dir mistakes ------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("given", "advice"),
+    [
+        pytest.param("{tmp}\\project", "try --app-dir {tmp}/project", id="windows-separators"),
+        pytest.param("{tmp}/projcet", "Did you mean {tmp}/project?", id="misspelt-folder"),
+        pytest.param(
+            "{tmp}/project/app/database.py",
+            "is a file.\nGive the folder that contains your app/ package (your project "
+            "folder): here, --app-dir {tmp}/project.",
+            id="a-file",
+        ),
+    ],
+)
+def test_a_wrong_app_dir_gets_advice_that_fits_the_mistake(
+    tmp_path: Path, given: str, advice: str
+) -> None:
+    _project(tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY})
+    run = _pytest("steps/01_database", "--app-dir", given.format(tmp=tmp_path))
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert advice.format(tmp=tmp_path) in run.stderr
+
+
+@pytest.mark.slow
+def test_an_app_dir_with_the_modules_but_no_app_folder_says_to_move_them(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"database.py": DATABASE_PY, "models.py": MODELS_PY})
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "holds database.py, models.py directly" in run.stderr
+    assert f"move them into {project / 'app'}/, next to an empty app/__init__.py" in run.stderr
+
+
+@pytest.mark.slow
+def test_an_empty_project_folder_says_how_to_start(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    run = _pytest("steps/01_database", "--app-dir", str(tmp_path / "project"))
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "Starting from scratch? Create" in run.stderr
+
+
+# --- A learner's whole run ----------------------------------------------------------------
+@pytest.mark.slow
+def test_a_problem_shared_by_many_checks_is_shown_in_full_once(tmp_path: Path) -> None:
+    database = DATABASE_PY.replace("SessionLocal", "Sessionlocal")
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": database})
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+    assert run.stdout.count("expects app/database.py to define these names") == 1
+    assert (
+        "The same problem as in test_app_folder_is_a_package_with_init_py above" not in run.stdout
+    ), "a check that passed is not the first to show the problem"
+    assert (
+        "The same problem as in test_engine_is_an_sqlalchemy_engine above: "
+        "app/database.py does not define SessionLocal"
+    ) in run.stdout
+
+
+@pytest.mark.slow
+def test_a_learners_failure_shows_the_message_without_pytests_introspection(
+    tmp_path: Path,
+) -> None:
+    project = _project(
+        tmp_path,
+        {"app/__init__.py": "", "app/database.py": DATABASE_PY.replace("autoflush=False, ", "")},
+    )
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+    assert "Expected SessionLocal to make sessions with autoflush=False" in run.stdout
+    assert "+  where" not in run.stdout
+    assert "def test_sessions_do_not_autoflush" not in run.stdout, "short tracebacks expected"
+    assert "Add --tb=long" in run.stdout
+    full = _pytest("steps/01_database", "--app-dir", str(project), "--tb=long")
+    assert "def test_sessions_do_not_autoflush" in full.stdout
+
+
+@pytest.mark.slow
+def test_the_progress_is_the_last_thing_printed_and_names_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY})
+    run = _pytest(
+        "steps/01_database", "steps/02_models", "steps/03_schemas", "--app-dir", str(project)
+    )
+    assert run.stdout.index("short test summary info") < run.stdout.index("your progress")
+    summary = run.stdout[run.stdout.index("your progress") :]
+    assert "FAIL  step 02 models      19 could not run: app/models.py does not exist yet" in (
+        summary
+    )
+    assert "step 03 schemas     10 could not run: app/schemas.py does not exist yet" in summary
+    assert "Next: step 02_models. What fails there" in summary
+    assert "-m pytest steps/02_models --app-dir" in summary, "the command as it was typed"
+
+
+@pytest.mark.slow
+def test_when_every_step_run_passes_the_summary_names_the_following_step(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY})
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+    assert run.returncode == pytest.ExitCode.OK, run.stdout[-2000:]
+    assert "Every step checked here passes. Well done!\nNext: step 02_models." in run.stdout
+
+
+# --- The checks' own messages, on a learner's slips --------------------------------------
+@pytest.mark.slow
+def test_step_01_names_a_missing_init_py_and_a_get_db_that_returns(tmp_path: Path) -> None:
+    database = DATABASE_PY.replace(
+        "    try:\n        yield db\n    finally:\n        db.close()\n", "    return db\n"
+    )
+    project = _project(tmp_path, {"app/database.py": database})
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+    assert "Expected the file app/__init__.py" in run.stdout
+    assert "Calling get_db() gave Session instead of a generator" in run.stdout
+    assert "TypeError: 'Session' object is not an iterator" not in run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mistake", "diagnosis"),
+    [
+        pytest.param(
+            ('"items"', '"item"'), 'Here: Item has __tablename__ = "item"', id="table-name"
+        ),
+        pytest.param(
+            (
+                "from app.database import Base",
+                "from sqlalchemy.orm import declarative_base\nBase = declarative_base()",
+            ),
+            "Here: Item does not inherit from the Base of app/database.py",
+            id="second-base",
+        ),
+        pytest.param(
+            ("String, index=True, nullable=False", "String, nullable=False"),
+            "items has an index on `id` only.",
+            id="no-index",
+        ),
+        pytest.param(
+            ("Column(Float,", "Column(Integer,"),
+            "to be stored as Float, but the database says INTEGER. What to check",
+            id="wrong-type",
+        ),
+    ],
+)
+def test_step_02_says_what_the_model_does_instead(
+    tmp_path: Path, mistake: tuple[str, str], diagnosis: str
+) -> None:
+    models = MODELS_PY.replace(*mistake)
+    assert models != MODELS_PY
+    project = _project(
+        tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY, "app/models.py": models}
+    )
+    run = _pytest("steps/02_models", "--app-dir", str(project))
+    assert diagnosis in run.stdout
+
+
+@pytest.mark.slow
+def test_step_06_reports_a_missing_main_py_before_starting_uvicorn(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY})
+    run = _pytest("steps/06_main", "--app-dir", str(project), "-k", "uvicorn")
+    assert "Step 06 (main) expects the file app/main.py" in run.stdout
+    assert "Error loading ASGI app" not in run.stdout

@@ -3,26 +3,36 @@
 Each test hands the grader one hostile submission: the starter (whose honest score is
 known) plus one attack. The attack must not raise the score, and a crash, hang, exit, flood
 of output or memory bomb must end in a score and a clear message, within the time limit.
-All hostile submissions (API and unit) are graded once, in one pool of two workers.
+All hostile submissions (API and unit) are graded once, in one pool of two workers; two
+attacks that need a pool of their own (two submissions at once, and the grader without
+namespaces) get one each.
 """
 
+import contextlib
+import ctypes
 import hashlib
 import json
+import os
 import shutil
+import signal
 import textwrap
 import time
 import uuid
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from exercises import sandbox
 from exercises.grade import Batch, grade_batches
 from exercises.spec import load
 
 PUT = load("01_put")
 UNIT = load("06_property_tests")
-MARKER = Path("/tmp") / f"grader-attack-{uuid.uuid4().hex}"
+ATTACK_ID = uuid.uuid4().hex
+MARKER = Path("/tmp") / f"grader-attack-{ATTACK_ID}"
 TIME_LIMIT = 8.0
 
 # Executed by any hostile file that gets loaded: leaves a marker file behind.
@@ -57,6 +67,21 @@ API_ATTACKS: dict[str, dict[str, str]] = {
             found = sorted({str(p) for place in places for p in place.glob("*/tests/hidden")}
                            | {str(p) for place in places for p in place.glob("exercises")})
             raise RuntimeError(f"LEAK-PROBE found={found}")
+            """
+        ),
+    },
+    "sees_other_gradings": {
+        "app/main.py": textwrap.dedent(
+            """
+            import glob, os
+            from pathlib import Path
+            mine = Path.cwd().parent
+            found = [p for place in ("/dev/shm", "/tmp", "/var/tmp", "/run/lock")
+                     for p in glob.glob(f"{place}/grade*") if Path(p) != mine]
+            others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+            if others:
+                found.append(f"{len(others)} other processes")
+            raise RuntimeError(f"LEAK-PROBE found={sorted(found)}")
             """
         ),
     },
@@ -124,6 +149,17 @@ def test_the_app_cannot_find_the_hidden_tests_from_where_it_runs(
     api_results: dict[str, Any],
 ) -> None:
     score, text = _score_and_text(api_results, "reads_hidden_tests")
+    assert score == 0
+    assert "LEAK-PROBE found=[]" in text, f"the probe found something or did not run:\n{text}"
+
+
+@pytest.mark.slow
+def test_the_app_sees_no_other_grading_nor_any_other_process(
+    api_results: dict[str, Any],
+) -> None:
+    # The other worker is grading too, and each worker keeps the unit exercise's mutants
+    # in the scratch folder: outside namespaces, the probe finds both.
+    score, text = _score_and_text(api_results, "sees_other_gradings")
     assert score == 0
     assert "LEAK-PROBE found=[]" in text, f"the probe found something or did not run:\n{text}"
 
@@ -220,6 +256,117 @@ FINGERPRINT_TEST = textwrap.dedent(
         assert hashlib.sha256(source).hexdigest() == "EXPECTED"
     """
 )
+# Each counter's NAME becomes one of its own: grader-attack-<uuid>-<submission>.
+COUNT_IN_FILES = textwrap.dedent(
+    """
+    import pathlib
+
+    def _runs_so_far():
+        for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+            counter = pathlib.Path(folder) / "NAME"
+            try:
+                runs = int(counter.read_text()) + 1 if counter.exists() else 1
+                counter.write_text(str(runs))
+                return runs
+            except (OSError, ValueError):
+                continue
+        return 1
+
+    RUN = _runs_so_far()
+
+    def test_passes_on_the_first_two_runs_only():
+        assert RUN <= 2
+    """
+)
+COUNT_WITH_A_DAEMON = textwrap.dedent(
+    r'''
+    import socket, subprocess, sys, time
+
+    # Counts the connections to an abstract Unix socket, for 90 s after the last one.
+    SERVER = """
+    import socket, sys
+    server = socket.socket(socket.AF_UNIX)
+    server.bind("\\0" + sys.argv[1])
+    server.listen()
+    server.settimeout(90)
+    runs = 1
+    while True:
+        client, _ = server.accept()
+        runs += 1
+        client.sendall(str(runs).encode())
+        client.close()
+    """
+
+    def _runs_so_far():
+        client = socket.socket(socket.AF_UNIX)
+        try:
+            client.connect("\0NAME")
+            return int(client.recv(16))
+        except (OSError, ValueError):
+            pass
+        finally:
+            client.close()
+        # The first run: start the counter in a session of its own, to outlive the run.
+        subprocess.Popen(
+            [sys.executable, "-I", "-c", SERVER, "NAME"],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.3)
+        return 1
+
+    RUN = _runs_so_far()
+
+    def test_passes_on_the_first_two_runs_only():
+        assert RUN <= 2
+    '''
+)
+COUNT_IN_THE_KEYRING = textwrap.dedent(
+    """
+    import ctypes
+
+    LIBC = ctypes.CDLL(None, use_errno=True)
+    ADD_KEY, KEYCTL, SEARCH, SET_TIMEOUT, USER_KEYRING = 248, 250, 10, 15, -4
+
+    def _runs_so_far():
+        # The user's keyring outlives the user's processes: one key per run so far.
+        for run in range(1, 100):
+            name = f"NAME-{run}".encode()
+            if LIBC.syscall(KEYCTL, SEARCH, USER_KEYRING, b"user", name, 0) < 0:
+                key = LIBC.syscall(ADD_KEY, b"user", name, b"1", 1, USER_KEYRING)
+                if key >= 0:
+                    LIBC.syscall(KEYCTL, SET_TIMEOUT, key, 120)
+                return run
+        return 100
+
+    RUN = _runs_so_far()
+
+    def test_passes_on_the_first_two_runs_only():
+        assert RUN <= 2
+    """
+)
+COUNT_IN_SYSV_IPC = textwrap.dedent(
+    """
+    import ctypes, zlib
+
+    LIBC = ctypes.CDLL(None, use_errno=True)
+    BASE = zlib.crc32(b"NAME") & 0x3FFFFFFF
+
+    def _runs_so_far():
+        # A System V semaphore outlives its maker: one per run so far.
+        for run in range(1, 100):
+            if LIBC.semget(BASE + run, 1, 0o1000 | 0o2000 | 0o600) >= 0:  # CREAT | EXCL
+                return run
+        return 100
+
+    RUN = _runs_so_far()
+
+    def test_passes_on_the_first_two_runs_only():
+        assert RUN <= 2
+    """
+)
 UNIT_ATTACKS: dict[str, dict[str, str]] = {
     "unit_conftest": {"tests/conftest.py": FINGERPRINT, "conftest.py": FINGERPRINT},
     "unit_pytest_config": {
@@ -270,11 +417,68 @@ UNIT_ATTACKS: dict[str, dict[str, str]] = {
             """
         ),
     },
+    # Tests that count their runs: on the reference and the rewrite (the first two runs of
+    # a naive grader) they pass, on every later run (the mutants) they fail. Each keeps its
+    # count in another place that outlives a process.
+    "unit_counts_runs_in_tmp": {"tests/test_count.py": COUNT_IN_FILES},
+    "unit_counts_runs_with_a_daemon": {"tests/test_count.py": COUNT_WITH_A_DAEMON},
+    "unit_counts_runs_in_the_keyring": {"tests/test_count.py": COUNT_IN_THE_KEYRING},
+    "unit_counts_runs_in_sysv_ipc": {"tests/test_count.py": COUNT_IN_SYSV_IPC},
+    # Or tells the runs apart by the name of their folder.
+    "unit_knows_its_run_folder": {
+        "tests/test_where.py": textwrap.dedent(
+            """
+            import pathlib
+
+            def test_passes_in_the_first_two_run_folders_only():
+                assert pathlib.Path.cwd().parent.name in ("run1", "run2")
+            """
+        ),
+    },
 }
+COUNTERS = [name for name in UNIT_ATTACKS if name.startswith("unit_counts_runs")]
+
+
+def _name(submission: str) -> str:
+    """The name a counting attack gives its counter: one of its own in this test session."""
+    return f"grader-attack-{ATTACK_ID}-{submission}"
+
+
+def _processes_naming(text: str) -> list[int]:
+    """The processes of the machine whose command line holds TEXT."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def leftovers() -> Iterator[None]:
+    """Removes what the counting attacks leave on the machine where a grader lets them (the
+    keyring's keys expire by themselves)."""
+    yield
+    libc = ctypes.CDLL(None, use_errno=True)
+    for name in [*COUNTERS, "without_namespaces"]:
+        for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+            with contextlib.suppress(OSError):
+                (Path(folder) / _name(name)).unlink(missing_ok=True)
+        for pid in _processes_naming(_name(name)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        base = zlib.crc32(_name(name).encode()) & 0x3FFFFFFF
+        for run in range(1, 100):
+            semaphore = libc.semget(base + run, 1, 0)
+            if semaphore >= 0:
+                libc.semctl(semaphore, 0, 0)  # IPC_RMID
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, leftovers: None) -> dict[str, Any]:
     """Every hostile submission graded: API results, unit results, and the time it took."""
     root = tmp_path_factory.mktemp("attacks")
     api = {
@@ -290,7 +494,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     digest = hashlib.sha256(source).hexdigest()
     unit = []
     for name, files in UNIT_ATTACKS.items():
-        real = {path: text.replace("EXPECTED", digest) for path, text in files.items()}
+        real = {
+            path: text.replace("EXPECTED", digest).replace("NAME", _name(name))
+            for path, text in files.items()
+        }
         unit.append(_hostile(UNIT.starter, root / "unit", name, real, UNIT.root))
     started = time.monotonic()
     api_results, unit_results = grade_batches(
@@ -343,3 +550,163 @@ def test_the_learners_tests_cannot_find_the_mutants(unit_results: dict[str, Any]
     assert score == 0, text
     # ...and it did pass on the reference, so the gate note is absent.
     assert "must pass on a correct app" not in text, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", COUNTERS)
+def test_tests_that_count_their_runs_find_each_run_is_the_first(
+    unit_results: dict[str, Any], attack: str
+) -> None:
+    score, text = _score_and_text(unit_results, attack)
+    # Nothing a run leaves behind reaches the next one: the counter says 1 every time, so
+    # the tests pass on every mutant too. That is their honest score.
+    assert score == 0, f"{attack} scored {score}:\n{text}"
+    assert "Your tests all pass on an app where" in text, text
+
+
+@pytest.mark.slow
+def test_no_process_a_run_starts_outlives_the_run(graded: dict[str, Any]) -> None:
+    daemons = _processes_naming(_name("unit_counts_runs_with_a_daemon"))
+    assert daemons == [], f"the counting daemon of a graded run still runs: {daemons}"
+
+
+@pytest.mark.slow
+def test_the_run_folder_does_not_tell_which_run_it_is(unit_results: dict[str, Any]) -> None:
+    score, text = _score_and_text(unit_results, "unit_knows_its_run_folder")
+    assert score == 0, text
+    assert "must pass on a correct app, but on the reference app" in text, text
+
+
+# --- two submissions graded at once -----------------------------------------------------
+# The spy's tests look for the victim's test files (marked, so no other grading on this
+# machine is touched), copy them if found, and spoil the victim's copies they can write.
+# Honestly, the spy's tests kill nothing.
+SPY = textwrap.dedent(
+    """
+    import glob, logging, pathlib, time
+
+    MARK = "VICTIM-" + "SPYID"
+    PLACES = ["/dev/shm", "/tmp", "/var/tmp", "/run/lock"]
+    PATTERNS = [f"{place}/grade*/**/test_*.py" for place in PLACES]
+    PATTERNS.append("/proc/[0-9]*/cwd/tests/test_*.py")
+
+    def _victims_tests():
+        # Near the grader's start (its worker imported logging then) the victim may not be
+        # there yet: wait for it. Later runs look once.
+        give_up = logging._startTime + 8
+        while True:
+            for path in [p for pattern in PATTERNS for p in glob.glob(pattern, recursive=True)]:
+                try:
+                    text = pathlib.Path(path).read_text()
+                except OSError:
+                    continue
+                if MARK in text:
+                    if "/project/" in path:
+                        try:
+                            pathlib.Path(path).write_text("def test_spoiled():\\n    assert 0\\n")
+                        except OSError:
+                            pass
+                    return text
+            if time.time() > give_up:
+                return None
+            time.sleep(0.05)
+
+    STOLEN = _victims_tests()
+    if STOLEN:
+        exec(compile(STOLEN, "stolen", "exec"))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A victim (the solution's tests) and a spy graded at the same time, by two workers."""
+    root = tmp_path_factory.mktemp("side-by-side")
+    victim = _hostile(UNIT.solution, root, "victim", {}, UNIT.root)
+    with (victim / "tests" / "test_patch_properties.py").open("a", encoding="utf-8") as file:
+        file.write(f"# VICTIM-{ATTACK_ID}\n")
+    spy = _hostile(
+        UNIT.starter,
+        root,
+        "spy",
+        {"tests/test_copy.py": SPY.replace("SPYID", ATTACK_ID)},
+        UNIT.root,
+    )
+    (results,) = grade_batches([Batch(UNIT, [victim, spy], root / "out")], jobs=2, time_limit=60)
+    return dict(results)
+
+
+@pytest.mark.slow
+def test_a_submission_can_neither_copy_nor_spoil_one_graded_at_the_same_time(
+    side_by_side: dict[str, Any],
+) -> None:
+    score, text = _score_and_text(side_by_side, "spy")
+    assert score == 0, f"the spy scored {score}:\n{text}"
+    assert "Your tests all pass on an app where" in text, text
+    victim, victim_text = _score_and_text(side_by_side, "victim")
+    assert victim == UNIT.max_score, f"the victim scored {victim}:\n{victim_text}"
+
+
+# --- the fallback: no namespaces (not root, or a container without them) -----------------
+@pytest.fixture(scope="module")
+def without_namespaces(tmp_path_factory: pytest.TempPathFactory, leftovers: None) -> dict[str, Any]:
+    """A test that counts its runs in /tmp, and the solution, graded with namespaces off."""
+    root = tmp_path_factory.mktemp("without-namespaces")
+    counting = COUNT_IN_FILES.replace("NAME", _name("without_namespaces"))
+    counter = _hostile(UNIT.starter, root, "counter", {"tests/test_count.py": counting}, UNIT.root)
+    solution = _hostile(UNIT.solution, root, "solution", {}, UNIT.root)
+    os.environ["GRADER_NO_NAMESPACES"] = "1"  # read by the pool's workers as they start
+    sandbox.isolation.cache_clear()
+    sandbox.sandbox_user.cache_clear()
+    try:
+        (results,) = grade_batches(
+            [Batch(UNIT, [counter, solution], root / "out")], jobs=2, time_limit=60
+        )
+        report = (root / "out" / "report.html").read_text(encoding="utf-8")
+    finally:
+        del os.environ["GRADER_NO_NAMESPACES"]
+        sandbox.isolation.cache_clear()
+        sandbox.sandbox_user.cache_clear()
+    return {"results": dict(results), "report": report}
+
+
+@pytest.mark.slow
+def test_without_namespaces_tests_that_count_their_runs_score_zero_and_are_told_why(
+    without_namespaces: dict[str, Any],
+) -> None:
+    # /tmp is shared now, so the count goes up; but the reference app runs first and last
+    # and the rewrite hides among the mutants: the change of result gives the attack away.
+    score, text = _score_and_text(without_namespaces["results"], "counter")
+    assert score == 0, text
+    assert "passed on the correct app at first, but not when it ran again" in text, text
+    assert "change from run to run" in text, text
+
+
+@pytest.mark.slow
+def test_without_namespaces_honest_tests_still_score_full_marks(
+    without_namespaces: dict[str, Any],
+) -> None:
+    score, text = _score_and_text(without_namespaces["results"], "solution")
+    assert score == UNIT.max_score, text
+
+
+@pytest.mark.slow
+def test_without_namespaces_the_report_says_runs_are_not_isolated(
+    without_namespaces: dict[str, Any],
+) -> None:
+    assert "NOT isolated from each other" in without_namespaces["report"]
+    assert "GRADER_NO_NAMESPACES" in without_namespaces["report"]
+
+
+def test_the_isolation_probe_honours_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_NO_NAMESPACES", "1")
+    sandbox.isolation.cache_clear()
+    sandbox.sandbox_user.cache_clear()
+    try:
+        assert sandbox.isolation() == sandbox.Isolation(False, "GRADER_NO_NAMESPACES is set")
+        note = sandbox.isolation_note()
+        assert note is not None
+        assert "NOT isolated" in note
+    finally:
+        sandbox.isolation.cache_clear()
+        sandbox.sandbox_user.cache_clear()

@@ -1,7 +1,8 @@
 """The whole API against a model anyone can read: a dict of items, keyed by id.
 
 Hypothesis plays a client: it calls the endpoints in random orders with random valid bodies
-(create, read, list a page, PATCH, PUT, delete; ids that exist, existed, or never did), does
+(create, read, list a page, PATCH, PUT, delete; ids that exist, existed, never did, or
+cannot), does
 the same to the dict, and after every step checks that the API and the dict agree. When they
 disagree, it prints the shortest sequence of calls it could find that shows it. (Invalid
 bodies are the business of test_patch_properties.py.)
@@ -35,6 +36,14 @@ ApiFactory = Callable[[], AbstractContextManager[TestClient]]
 
 # Ids the calls use: ids the API gave out (some of them deleted since), and any other.
 other_ids = st.integers(min_value=1, max_value=LARGEST_ID)
+# Ids no item can ever have: zero and below, and above the largest INTEGER. The edges are
+# where behaviour changes (the first id too small or too large, and the first ones too large
+# for a 64-bit integer, which is what SQLite and the database drivers use).
+impossible_ids = (
+    st.sampled_from([0, -1, LARGEST_ID + 1, 2**63, -(2**63) - 1, 10**23])
+    | st.integers(max_value=0)
+    | st.integers(min_value=LARGEST_ID + 1)
+)
 
 
 class ItemsApiAgainstADict(RuleBasedStateMachine):
@@ -131,6 +140,21 @@ class ItemsApiAgainstADict(RuleBasedStateMachine):
         del self.items[item_id]
         assert answer.status_code == 204, (
             f"DELETE {self.url(item_id)}: expected 204, got {answer.status_code}: {answer.text}"
+        )
+
+    @rule(
+        method=st.sampled_from(["GET", "PATCH", "PUT", "DELETE"]),
+        item_id=impossible_ids,
+        body=new_items,
+    )
+    def use_an_impossible_id(self, method: str, item_id: int, body: dict[str, Any]) -> None:
+        # An id outside 1..2147483647 is refused before any database work (the invariant
+        # below then confirms that nothing changed).
+        sent = body if method in ("PATCH", "PUT") else None
+        answer = self.client.request(method, self.url(item_id), json=sent)
+        assert answer.status_code == 422, (
+            f"{method} {self.url(item_id)}: ids go from 1 to {LARGEST_ID}, so the answer should "
+            f"be 422, got {answer.status_code}: {answer.text}"
         )
 
     # --- Invariants: what holds after every step ------------------------------------------

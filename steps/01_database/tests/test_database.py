@@ -1,7 +1,7 @@
 """Checks for step 01: app/database.py — engine, SessionLocal, Base and get_db."""
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
@@ -27,6 +27,29 @@ def connections_in_use(database: ModuleType) -> Iterator[list[int]]:
     yield in_use
     event.remove(database.engine, "checkout", checked_out)
     event.remove(database.engine, "checkin", checked_in)
+
+
+def start_get_db(database: ModuleType) -> Generator[Any, Any, Any]:
+    """Call get_db() as FastAPI does; a check that needs a generator stops here without one."""
+    dependency = database.get_db()
+    if not inspect.isgenerator(dependency):
+        pytest.fail(
+            f"Calling get_db() gave {type(dependency).__name__} instead of a generator, so this "
+            "check cannot start the request. What to check: get_db must `yield db` (not "
+            "`return db`); see test_get_db_is_a_generator_dependency.",
+            pytrace=False,
+        )
+    return dependency
+
+
+def test_app_folder_is_a_package_with_init_py(target: Any) -> None:
+    init = target.root / "app" / "__init__.py"
+    assert init.is_file(), (
+        "Expected the file app/__init__.py (it may be empty), which makes app/ a regular "
+        "package. Python can import app/ without it (as a 'namespace package'), but the "
+        "article's project has one, and tools such as mypy and setuptools rely on it. "
+        f"What to do: create {init}."
+    )
 
 
 def test_engine_is_an_sqlalchemy_engine(database: ModuleType) -> None:
@@ -81,7 +104,7 @@ def test_get_db_is_a_generator_dependency(database: ModuleType) -> None:
 
 
 def test_get_db_yields_a_session(database: ModuleType) -> None:
-    dependency = database.get_db()
+    dependency = start_get_db(database)
     session = next(dependency)
     try:
         assert isinstance(session, Session), f"Expected get_db to yield a Session, got {session!r}."
@@ -92,7 +115,7 @@ def test_get_db_yields_a_session(database: ModuleType) -> None:
 def test_get_db_closes_the_session_after_the_request(
     database: ModuleType, connections_in_use: list[int]
 ) -> None:
-    dependency = database.get_db()
+    dependency = start_get_db(database)
     session = next(dependency)
     session.execute(text("SELECT 1"))  # the session now holds a connection
     assert connections_in_use[0] == 1
@@ -110,7 +133,7 @@ def test_get_db_closes_the_session_after_the_request(
 def test_get_db_closes_the_session_when_the_handler_raises(
     database: ModuleType, connections_in_use: list[int]
 ) -> None:
-    dependency = database.get_db()
+    dependency = start_get_db(database)
     session = next(dependency)
     session.execute(text("SELECT 1"))
 

@@ -34,11 +34,28 @@ NO_ITEMS_TABLE = (
 
 
 @pytest.fixture
-def fresh_database(test_engine: Engine) -> Engine:
+def fresh_database(test_engine: Engine, database: ModuleType, models: ModuleType) -> Engine:
     """The check's empty database, once we know it has an `items` table to look at."""
-    if "items" not in inspect(test_engine).get_table_names():
-        pytest.fail(NO_ITEMS_TABLE, pytrace=False)
+    tables = inspect(test_engine).get_table_names()
+    if "items" not in tables:
+        pytest.fail(
+            f"{NO_ITEMS_TABLE}\n{why_no_items_table(database, models, tables)}", pytrace=False
+        )
     return test_engine
+
+
+def why_no_items_table(database: ModuleType, models: ModuleType, tables: list[str]) -> str:
+    """What app/models.py does instead of putting an `items` table into Base.metadata."""
+    item = models.Item
+    if isinstance(item, type) and not issubclass(item, database.Base):
+        return (
+            "Here: Item does not inherit from the Base of app/database.py, so its table is "
+            "not in that Base's metadata (is there a second `Base = declarative_base()`?)."
+        )
+    name = getattr(item, "__tablename__", None)
+    if name is not None and name != "items":
+        return f'Here: Item has __tablename__ = "{name}"; the table must be called items.'
+    return f"The tables it has: {tables or 'none'}."
 
 
 def columns_in(engine: Engine) -> dict[str, ReflectedColumn]:
@@ -85,9 +102,11 @@ def test_item_inherits_from_the_base_in_database_py(
     )
 
 
-def test_a_fresh_database_gets_an_items_table(test_engine: Engine) -> None:
+def test_a_fresh_database_gets_an_items_table(
+    test_engine: Engine, database: ModuleType, models: ModuleType
+) -> None:
     tables = inspect(test_engine).get_table_names()
-    assert "items" in tables, f"{NO_ITEMS_TABLE}\nThe tables it has: {tables}."
+    assert "items" in tables, f"{NO_ITEMS_TABLE}\n{why_no_items_table(database, models, tables)}"
 
 
 def test_items_has_exactly_the_five_columns(fresh_database: Engine) -> None:
@@ -109,7 +128,7 @@ def test_column_has_the_expected_type(fresh_database: Engine, column: str) -> No
     found = column_in(fresh_database, column)
     assert isinstance(found["type"], family), (
         f"Expected the column `{column}` to be stored as {written}, but the database says "
-        f"{found['type']!r}. What to check in app/models.py: `{column} = Column({written}, ...)`."
+        f"{found['type']}. What to check in app/models.py: `{column} = Column({written}, ...)`."
     )
 
 
@@ -140,10 +159,18 @@ def test_title_has_an_index(fresh_database: Engine) -> None:
     indexes = inspect(fresh_database).get_indexes("items")
     indexed = [index["column_names"] for index in indexes]
     assert ["title"] in indexed, (
-        f"Expected an index on `title` (for fast lookups by title); the indexes of items "
-        f"cover {indexed or 'nothing'}. What to check in app/models.py: "
+        f"Expected an index on `title` (for fast lookups by title); items has "
+        f"{described(indexed)}. What to check in app/models.py: "
         "`title = Column(String, index=True, nullable=False)`."
     )
+
+
+def described(indexed: list[list[Any]]) -> str:
+    """'no index at all', 'an index on `id` only', 'indexes on `id`, `price` only'."""
+    if not indexed:
+        return "no index at all"
+    covered = ", ".join(" + ".join(f"`{column}`" for column in columns) for columns in indexed)
+    return f"{'an index' if len(indexed) == 1 else 'indexes'} on {covered} only"
 
 
 @pytest.mark.parametrize("column", ["title", "price"])

@@ -232,9 +232,11 @@ def answer_from(url: str) -> int | None:
 
 
 @pytest.mark.slow
-def test_uvicorn_serves_the_app(target: Any, tmp_path: Path) -> None:
+def test_uvicorn_serves_the_app(target: Any, main: ModuleType, tmp_path: Path) -> None:
     # `uvicorn app.main:app`, run from the project folder: --app-dir says where app/ is,
     # while the working directory (where app.db lands) is the check's empty folder.
+    # (`main` is loaded first so that a missing or broken app/main.py is reported like in
+    # every other check, instead of through uvicorn's own output.)
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(target.root)]
     server = subprocess.Popen(

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,11 @@ invalid_fields: dict[str, st.SearchStrategy[Any]] = {
     "price": st.sampled_from([None, 0, -1.5]),
     "is_available": st.sampled_from([None, "maybe"]),
 }
+
+
+# Each example creates a database and sends HTTP requests: on a busy machine one can take
+# longer than Hypothesis's default limit of 200 ms, which would fail a correct app.
+no_time_limit = settings(deadline=None)
 
 
 @contextmanager
@@ -63,6 +68,7 @@ def create(client: TestClient, body: dict[str, Any] = STORED) -> dict[str, Any]:
 
 # @example cases always run, before the generated ones: the edge cases a small budget of
 # random examples could miss.
+@no_time_limit
 @given(body=st.fixed_dictionaries({}, optional=valid_fields))
 @example(body={"description": None})
 @example(body={"is_available": False})
@@ -81,6 +87,7 @@ invalid_bodies = st.sampled_from(sorted(invalid_fields)).flatmap(
 )
 
 
+@no_time_limit
 @given(body=invalid_bodies)
 @example(body={"title": None})
 @example(body={"title": ""})
@@ -94,12 +101,14 @@ def test_an_invalid_field_is_a_422_that_changes_nothing(body: dict[str, Any]) ->
         assert client.get(f"{ITEMS}{item['id']}").json() == item
 
 
+@no_time_limit
 @given(body=st.fixed_dictionaries({}, optional=valid_fields))
 def test_patch_on_a_missing_id_is_a_404(body: dict[str, Any]) -> None:
     with fresh_client() as client:
         assert client.patch(f"{ITEMS}12345", json=body).status_code == 404
 
 
+@no_time_limit
 @given(count=st.integers(0, 8), skip=st.integers(0, 10), limit=st.integers(1, 10))
 def test_the_list_pages_with_skip_and_limit(count: int, skip: int, limit: int) -> None:
     with fresh_client() as client:

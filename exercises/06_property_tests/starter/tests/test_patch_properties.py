@@ -54,6 +54,7 @@ def test_the_list_starts_empty() -> None:
 
 
 # TODO: your property tests, for example
+#   @settings(deadline=None)  # an example sends HTTP requests: allow it more than 200 ms
 #   @given(body=st.fixed_dictionaries({}, optional={...}))
 #   def test_patch_changes_exactly_the_fields_sent(body: dict[str, object]) -> None:
 #       with fresh_client() as client:
