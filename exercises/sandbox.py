@@ -212,7 +212,11 @@ def interpreter_reveal() -> tuple[list[tuple[str, int, str]], list[str]]:
     """(folders to cover, installation folders to bind back read-only) so that `nobody`
     reaches this Python in a namespace even when a folder on the way is closed to it
     (pyenv under /root, mode 0700): the closed folder is covered with an empty one, open
-    to all, holding only the installation. The rest of the closed folder stays hidden."""
+    to all, holding only the installation. The rest of the closed folder stays hidden.
+
+    An installation inside a place every run gets fresh (a clone of the course under /tmp,
+    with its .venv) is bound back read-only too: the fresh tmpfs would hide it."""
+    hidden = [Path(place) for place, _, _ in cover_places()]
     installs: list[Path] = []
     for name in ("base_prefix", "prefix", "base_exec_prefix", "exec_prefix"):
         installs.append(Path(getattr(sys, name)).resolve())
@@ -222,14 +226,19 @@ def interpreter_reveal() -> tuple[list[tuple[str, int, str]], list[str]]:
     for install in sorted(set(installs), key=lambda path: len(path.parts)):
         if any(install.is_relative_to(Path(done)) for done in reveal):
             continue
+        under_a_fresh_place = any(install.is_relative_to(place) for place in hidden)
+        # Inside a fresh place the folders on the way are re-created open (0755); closed
+        # folders matter only above it.
         closed = [
             folder
             for folder in reversed(install.parents)
-            if folder != Path("/") and not os.stat(folder).st_mode & stat.S_IXOTH
+            if folder != Path("/")
+            and not any(folder.is_relative_to(place) for place in hidden)
+            and not os.stat(folder).st_mode & stat.S_IXOTH
         ]
-        if closed:
-            if not any(closed[0] == Path(folder) for folder, _, _ in covers):
-                covers.append((str(closed[0]), 1, "755"))
+        if closed and not any(closed[0] == Path(folder) for folder, _, _ in covers):
+            covers.append((str(closed[0]), 1, "755"))
+        if closed or under_a_fresh_place:
             reveal.append(str(install))
     return covers, reveal
 
@@ -254,10 +263,6 @@ def isolation() -> Isolation:
     user = _nobody()
     if user is None:
         return Isolation(False, "the grader does not run as root, or GRADER_KEEP_USER is set")
-    python = [Path(sys.prefix).resolve(), Path(sys.executable).resolve()]
-    hidden = [Path(place) for place, _, _ in cover_places()]
-    if any(path.is_relative_to(place) for path in python for place in hidden):
-        return Isolation(False, f"the scratch folder {scratch_root()} holds the Python in use")
     with tempfile.TemporaryDirectory(prefix="grader-probe-", dir=scratch_dir()) as folder:
         probe = Path(folder)
         probe.chmod(0o755)

@@ -36,8 +36,9 @@ def alembic_files_problem(target: Any) -> str:
     return (
         f"Step 07 (alembic) expects Alembic's files in {target.root}, but these are missing:\n"
         + "\n".join(missing)
-        + "\nWhat to do: in your project folder run `pip install alembic`, then "
-        "`alembic init alembic`; point alembic/env.py at your models and run "
+        + "\nWhat to do: in your project folder run `alembic init alembic` (the course's "
+        ".venv already has Alembic; elsewhere, `pip install alembic` first); point "
+        "alembic/env.py at your models and run "
         '`alembic revision --autogenerate -m "add items table"` (see this step\'s README).'
     )
 
