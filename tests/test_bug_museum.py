@@ -470,10 +470,21 @@ class Exhibit:
     bug: KnownBug
     exception: type[ArticleBug]
     evidence: Callable[[Failure], str | None]
+    # Known differences the exhibit lets through instead of throwing the example away: the
+    # check's complaint about them is ignored, and the run goes on (see the state machine).
+    tolerated: tuple[KnownBug, ...] = ()
 
     @property
     def others(self) -> tuple[KnownBug, ...]:
-        return tuple(bug for bug in KNOWN_BUGS if bug is not self.bug)
+        return tuple(bug for bug in KNOWN_BUGS if bug is not self.bug and bug not in self.tolerated)
+
+    def tolerates(self, exchange: Exchange | None) -> bool:
+        """Whether EXCHANGE shows one of the tolerated differences (a 404 for such a bug)."""
+        return (
+            exchange is not None
+            and exchange.status == 404
+            and any(bug.shown_by_request(exchange.method, exchange.url) for bug in self.tolerated)
+        )
 
     def classify(self, failure: Failure) -> ArticleBug | None:
         """X's exception, chained to the failure, if the failure is X; else None."""
@@ -657,6 +668,11 @@ def run_the_state_machine(article: ArticleApp, exhibit: Exhibit) -> None:
             except Exception as error:
                 if isinstance(error, UnsatisfiedAssumption):
                     raise
+                sent = self.client.transcript[-1] if self.client.transcript else None
+                if isinstance(error, AssertionError) and exhibit.tolerates(sent):
+                    # 404 where final says 422: a known difference, not a crash. Throwing
+                    # such examples away would leave few runs that reach a 64-bit id.
+                    return
                 found = exhibit.classify(Failure(error, self.client))
                 if found is None:
                     raise
@@ -699,7 +715,10 @@ NON_FINITE_EXHIBIT = Exhibit(
 )
 NUL_EXHIBIT = Exhibit(NUL_IN_TEXT, NulInTitleIsStored, nul_in_title_is_stored)
 ID_BEYOND_64_BITS_EXHIBIT = Exhibit(
-    ID_BEYOND_64_BITS, IdBeyond64BitsIs500, id_beyond_64_bits_is_500
+    ID_BEYOND_64_BITS,
+    IdBeyond64BitsIs500,
+    id_beyond_64_bits_is_500,
+    tolerated=(IMPOSSIBLE_ID_IS_A_404,),
 )
 NO_ORDER_EXHIBIT = Exhibit(NO_ORDER_BY, ListHasNoOrder, list_has_no_order)
 
