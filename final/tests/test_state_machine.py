@@ -2,10 +2,9 @@
 
 Hypothesis plays a client: it calls the endpoints in random orders with random valid bodies
 (create, read, list a page, PATCH, PUT, delete; ids that exist, existed, never did, or
-cannot), does
-the same to the dict, and after every step checks that the API and the dict agree. When they
-disagree, it prints the shortest sequence of calls it could find that shows it. (Invalid
-bodies are the business of test_patch_properties.py.)
+cannot), does the same to the dict, and after every step checks that the API and the dict
+agree. When they disagree, it prints the shortest sequence of calls it could find that
+shows it. (Invalid bodies are the business of test_patch_properties.py.)
 
 The app is reached only over HTTP, so the same check runs on the article's app:
 
