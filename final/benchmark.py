@@ -121,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="load duration per row and round")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=4, help="alternations of the two apps")
+    parser.add_argument("--rounds", type=int, default=6, help="alternations of the two apps")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
@@ -149,21 +149,24 @@ def main() -> None:
         "alternating rounds, one uvicorn worker each\n"
     )
     print(
-        "| request | article req/s | final req/s | final/article | article p99 ms | final p99 ms |"
+        "| request | article req/s | final req/s | final/article "
+        "| article p99 ms (range) | final p99 ms (range) |"
     )
     print("|---|---:|---:|---:|---:|---:|")
     for shape in REQUESTS:
-        article_rate, article_p99 = _medians(samples["article"][shape])
-        final_rate, final_p99 = _medians(samples["final"][shape])
+        article_rates, article_p99s = zip(*samples["article"][shape], strict=True)
+        final_rates, final_p99s = zip(*samples["final"][shape], strict=True)
+        article_rate, final_rate = statistics.median(article_rates), statistics.median(final_rates)
         print(
             f"| {shape} | {article_rate:,.0f} | {final_rate:,.0f} | "
-            f"{final_rate / article_rate:.2f}x | {article_p99:.1f} | {final_p99:.1f} |"
+            f"{final_rate / article_rate:.2f}x | {_p99(article_p99s)} | {_p99(final_p99s)} |"
         )
 
 
-def _medians(rounds: list[tuple[float, float]]) -> tuple[float, float]:
-    rates, p99s = zip(*rounds, strict=True)
-    return statistics.median(rates), statistics.median(p99s)
+def _p99(rounds: tuple[float, ...]) -> str:
+    """The median p99 of the rounds, with the lowest and highest: the tail of a latency
+    distribution moves a lot from one round to the next, so a single number would mislead."""
+    return f"{statistics.median(rounds):.1f} ({min(rounds):.0f} to {max(rounds):.0f})"
 
 
 if __name__ == "__main__":

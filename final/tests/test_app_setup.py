@@ -112,6 +112,34 @@ def test_sqlite_connections_use_wal_and_wait_for_locks(
     )
 
 
+def test_a_busy_server_reuses_its_sqlite_connections(
+    database: ModuleType, in_empty_folder: Path
+) -> None:
+    # 15 requests at once, then 15 more: the pool should keep the first 15 connections open
+    # for the next ones. SQLAlchemy's default keeps only 5 and closes the rest on return.
+    at_once = 15
+    opened: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        opened.append(dbapi_connection)
+
+    event.listen(database.engine, "connect", count)
+    try:
+        for _busy_moment in range(2):
+            connections = [database.engine.connect() for _ in range(at_once)]
+            for connection in connections:
+                connection.close()
+    finally:
+        event.remove(database.engine, "connect", count)
+        database.engine.dispose()
+
+    assert len(opened) == at_once, (
+        f"Expected {at_once} SQLite connections opened for two busy moments of {at_once} "
+        f"requests each, got {len(opened)}: the pool closed connections it soon needed again. "
+        "What to check: pool_size in app/database.py's create_engine()."
+    )
+
+
 def test_a_write_answers_without_reading_the_item_back(
     database: ModuleType, started_client: TestClient, in_empty_folder: Path
 ) -> None:
