@@ -1,8 +1,11 @@
 """The repository keeps its promises: two set-up commands, CI runs the README's test command,
-and no top-level folder appears without a reason written in the README."""
+no top-level folder appears without a reason written in the README, and a run without
+PostgreSQL says once why its PostgreSQL checks skip."""
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -54,3 +57,26 @@ def test_every_top_level_entry_is_expected_or_explained() -> None:
     }
     unexplained = {name for name in top_level - expected if f"`{name}" not in README}
     assert not unexplained, f"top-level entries with no reason in README.md: {unexplained}"
+
+
+def test_without_postgresql_one_line_says_why_its_checks_skip() -> None:
+    # Every check of final/ also runs on PostgreSQL when a server is reachable. Without one
+    # the summary should say so once, with a count, not once per check.
+    environment = {k: v for k, v in os.environ.items() if k != "COURSE_POSTGRES_URL"}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "final/tests/test_crud.py"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    skipped_lines = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert run.returncode == 0, run.stdout
+    assert len(skipped_lines) == 1, (
+        f"Expected one SKIPPED line for the PostgreSQL variants, got {len(skipped_lines)}:\n"
+        + "\n".join(skipped_lines)
+    )
+    assert re.match(
+        r"SKIPPED \[\d+\] final/tests/conftest\.py:\d+: no PostgreSQL server", skipped_lines[0]
+    ), skipped_lines[0]

@@ -17,10 +17,11 @@ inside that transaction (`join_transaction_mode="create_savepoint"`), so nothing
 writes is ever seen by the next one.
 """
 
+import inspect
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -63,6 +64,25 @@ def postgres_server_url() -> str:
     if not url:
         pytest.skip(HOW_TO_GET_POSTGRES)
     return url
+
+
+# The fixture above, as the place the summary names for the checks it skips.
+_NO_POSTGRES_SKIP = (__file__, inspect.getsourcelines(postgres_server_url)[1])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    # pytest files each skip under its own check, so without a server the summary listed
+    # every PostgreSQL variant on a line of its own (about 50 lines, one reason). Filed
+    # under the fixture that skips them, they fold into one line with their count.
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2]
+        if reason.endswith(HOW_TO_GET_POSTGRES):
+            report.longrepr = (*_NO_POSTGRES_SKIP, reason)
+    return report
 
 
 @contextmanager
