@@ -281,6 +281,15 @@ def _hint_for(error: BaseException, root: Path) -> str:
         if wanted is None or source is None:
             return ""
         name = wanted.group(1)
+        if error.name == PACKAGE:
+            # `from app import schema`: the learner's own files come before any library.
+            own_files = sorted(path.stem for path in (root / PACKAGE).glob("*.py"))
+            near = _close_to(name, own_files)
+            if near is not None:
+                return (
+                    f"Did you mean `{near}`? Your file is {PACKAGE}/{near}.py: "
+                    f"`from {PACKAGE} import {near}`.\n"
+                )
         near = _close_to(name, dir(source))
         if near is not None:
             return f"Did you mean `{near}`? That is the name {error.name} defines.\n"

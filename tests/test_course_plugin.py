@@ -2,6 +2,7 @@
 produce messages that say what to do, and a learner's run ends with a progress summary."""
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -280,6 +281,51 @@ def test_a_wrong_import_of_the_learners_own_module_says_how_to_write_it(
     message = _failure_message(app_package_at(project), "models")
     assert hint in message
     assert "It happened in app/models.py, line 3" in message
+
+
+def test_a_misspelt_own_module_is_not_blamed_on_a_library(
+    tmp_path: Path, app_package_at: Callable[[Path], Any]
+) -> None:
+    # SQLAlchemy has a module called `schema`; the learner meant their own app/schemas.py.
+    project = _project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/database.py": DATABASE_PY,
+            "app/models.py": MODELS_PY,
+            "app/schemas.py": "",
+            "app/crud.py": "from app import models, schema\n",
+        },
+    )
+    message = _failure_message(app_package_at(project), "crud", step="04_crud")
+    assert "Did you mean `schemas`? Your file is app/schemas.py: `from app import schemas`." in (
+        message
+    ), message
+    assert "from sqlalchemy import schema" not in message, message
+
+
+@pytest.mark.slow
+def test_a_refused_valid_body_gets_advice_on_the_fields_pydantic_named(tmp_path: Path) -> None:
+    # PATCH fields without a default are required: an empty body {} is refused, so the
+    # advice must come from the fields Pydantic complains about, not from the (empty) body.
+    shutil.copytree(REPO_ROOT / "steps" / "03_schemas" / "app", tmp_path / "project" / "app")
+    schemas_py = tmp_path / "project" / "app" / "schemas.py"
+    source = schemas_py.read_text(encoding="utf-8")
+    without_defaults = source.replace(
+        "    title: str | None = None\n    description: str | None = None\n",
+        "    title: str | None\n    description: str | None\n",
+    )
+    assert without_defaults != source
+    schemas_py.write_text(without_defaults, encoding="utf-8")
+
+    run = _pytest(
+        "steps/03_schemas", "--app-dir", str(tmp_path / "project"), "-k", "item_update_remembers"
+    )
+
+    assert "ItemUpdate refused a valid body:" in run.stdout, run.stdout
+    advice = run.stdout.split("written like", 1)[-1]
+    for field in ("description: str | None = None", "title: str | None = None"):
+        assert field in advice, f"expected the advice to show {field!r}:\n{run.stdout}"
 
 
 # --- --app-dir mistakes ------------------------------------------------------------------

@@ -104,9 +104,17 @@ def accepted(schema: type[BaseModel], body: dict[str, Any]) -> Any:
     except ValidationError as error:
         raise AssertionError(
             f"{schema.__name__} refused a valid body:\n  {shown(body)}\n{problems(error)}\n"
-            "What to check in app/schemas.py: the fields named above, written like\n  "
-            + "\n  ".join(how_to_write(schema, field) for field in body)
+            + advice_on(schema, fields_named_in(error) or set(body))
         ) from None
+
+
+def advice_on(schema: type[BaseModel], fields: set[str]) -> str:
+    """How the fields that drew a complaint should be written in app/schemas.py."""
+    if not fields:
+        return "What to check in app/schemas.py: a validator of the whole model (no field named)."
+    return "What to check in app/schemas.py: the fields named above, written like\n  " + (
+        "\n  ".join(how_to_write(schema, field) for field in sorted(fields))
+    )
 
 
 def refusal(schema: type[BaseModel], body: dict[str, Any], field: str) -> ValidationError:
@@ -175,7 +183,8 @@ def test_item_create_refuses_an_empty_or_too_long_title(
 ) -> None:
     error = refusal(schemas.ItemCreate, body | {"title": title}, "title")
     assert fields_named_in(error) == {"title"}, (
-        f"Expected the complaint to be about `title` only, got:\n{problems(error)}"
+        f"Expected the complaint to be about `title` only, got:\n{problems(error)}\n"
+        + advice_on(schemas.ItemCreate, fields_named_in(error) - {"title"})
     )
 
 
@@ -187,7 +196,8 @@ def test_item_create_refuses_a_price_of_zero_or_less(
 ) -> None:
     error = refusal(schemas.ItemCreate, body | {"price": price}, "price")
     assert fields_named_in(error) == {"price"}, (
-        f"Expected the complaint to be about `price` only, got:\n{problems(error)}"
+        f"Expected the complaint to be about `price` only, got:\n{problems(error)}\n"
+        + advice_on(schemas.ItemCreate, fields_named_in(error) - {"price"})
     )
 
 
@@ -213,7 +223,8 @@ def test_item_update_remembers_exactly_the_fields_sent(
 def test_item_update_refuses_a_price_of_zero_or_less(schemas: ModuleType, price: float) -> None:
     error = refusal(schemas.ItemUpdate, {"price": price}, "price")
     assert fields_named_in(error) == {"price"}, (
-        f"Expected the complaint to be about `price` only, got:\n{problems(error)}"
+        f"Expected the complaint to be about `price` only, got:\n{problems(error)}\n"
+        + advice_on(schemas.ItemUpdate, fields_named_in(error) - {"price"})
     )
 
 
