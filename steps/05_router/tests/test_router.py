@@ -4,6 +4,7 @@ The router is mounted on a bare FastAPI() under /api/v1, as main.py will do in s
 and `get_db` is overridden so that every request uses the check's own empty database.
 """
 
+import re
 import string
 from collections.abc import Callable
 from types import ModuleType
@@ -13,7 +14,7 @@ import factory
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx2 import Response
+from httpx2 import Request, Response
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -57,7 +58,63 @@ def client(router: ModuleType, client_for: Callable[[FastAPI], TestClient]) -> T
     """A client for a bare app holding only the items router, under /api/v1."""
     application = FastAPI()
     application.include_router(router.router, prefix="/api/v1")
-    return client_for(application)
+    client = client_for(application)
+    # Before each request: is there a route for it at all? Without one, FastAPI answers 404
+    # or 405 (or takes "items" for an id: 422), and each check's own advice would mislead.
+    try:
+        served = routes_of(application)
+    except Exception:  # a schema OpenAPI cannot describe: the checks themselves say why
+        return client
+    client.event_hooks["request"].append(lambda request: expect_a_route(request, served))
+    return client
+
+
+# The routes the checks call, as (method, path) with every {parameter} written as {}.
+EXPECTED_ROUTES = [
+    ("POST", "/api/v1/items/"),
+    ("GET", "/api/v1/items/"),
+    ("GET", "/api/v1/items/{}"),
+    ("PATCH", "/api/v1/items/{}"),
+    ("DELETE", "/api/v1/items/{}"),
+]
+
+
+def routes_of(application: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the application serves, as its OpenAPI schema lists them."""
+    # app.openapi() lists every route with its methods, however the router was included.
+    return [
+        (method.upper(), path)
+        for path, operations in application.openapi()["paths"].items()
+        for method in operations
+    ]
+
+
+def route_key(method: str, path: str) -> tuple[str, str]:
+    """(method, path) with {parameters} as {} and no trailing slash (FastAPI redirects)."""
+    return method, re.sub(r"\{[^}]*\}", "{}", path).rstrip("/")
+
+
+def expect_a_route(request: Request, served: list[tuple[str, str]]) -> None:
+    """Fail with a routing message when no route of the router is meant for `request`."""
+    path = ITEMS if request.url.path == ITEMS else ITEMS + "{}"
+    have = {route_key(*route) for route in served}
+    if route_key(request.method, path) in have:
+        return
+    # The same message for every check, so that it is shown once and then referred to.
+    missing = [route for route in EXPECTED_ROUTES if route_key(*route) not in have]
+    listing = "\n".join(f"    {method} {path}" for method, path in served)
+    pytest.fail(
+        "app/router.py does not serve the routes the checks call (under /api/v1, where "
+        "main.py will mount the router).\n  Missing:\n"
+        + "\n".join(f"    {m} {p.replace('{}', '{item_id}')}" for m, p in missing)
+        + "\n  Your router serves:\n"
+        + (listing or "    no routes at all")
+        + '\nWhat to check in app/router.py: router = APIRouter(prefix="/items", '
+        'tags=["Items"]), and the decorators @router.get("/"), @router.post("/"), '
+        '@router.get("/{item_id}"), @router.patch("/{item_id}") (PATCH, not PUT: it '
+        'changes only the fields sent) and @router.delete("/{item_id}").',
+        pytrace=False,
+    )
 
 
 @pytest.fixture
