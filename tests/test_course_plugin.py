@@ -328,6 +328,41 @@ def test_a_refused_valid_body_gets_advice_on_the_fields_pydantic_named(tmp_path:
         assert field in advice, f"expected the advice to show {field!r}:\n{run.stdout}"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mistake", "missing"),
+    [
+        pytest.param(
+            ("@router.patch(", "@router.put("), ["PATCH /api/v1/items/{item_id}"], id="put"
+        ),
+        pytest.param(
+            ('APIRouter(prefix="/items", ', "APIRouter("),
+            ["POST /api/v1/items/", "GET /api/v1/items/{item_id}"],
+            id="no-prefix",
+        ),
+    ],
+)
+def test_a_route_the_checks_cannot_reach_is_named_once(
+    tmp_path: Path, mistake: tuple[str, str], missing: list[str]
+) -> None:
+    # Without a matching route FastAPI answers 404 or 405, which every check used to blame on
+    # its own subject (status codes, schemas, the 404 handling).
+    shutil.copytree(REPO_ROOT / "steps" / "05_router" / "app", tmp_path / "project" / "app")
+    router_py = tmp_path / "project" / "app" / "router.py"
+    source = router_py.read_text(encoding="utf-8")
+    assert mistake[0] in source
+    router_py.write_text(source.replace(*mistake), encoding="utf-8")
+
+    run = _pytest("steps/05_router", "--app-dir", str(tmp_path / "project"))
+
+    assert run.stdout.count("app/router.py does not serve the routes the checks call") >= 1
+    summary = run.stdout.split("your progress", 1)[-1]
+    assert summary.count("\n  - ") == 1, f"expected one problem in the summary:\n{summary}"
+    for route in missing:
+        assert f"    {route}\n" in run.stdout, f"expected {route} listed as missing:\n{run.stdout}"
+    assert "What to check: status_code=" not in run.stdout, run.stdout
+
+
 # --- --app-dir mistakes ------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize(
