@@ -363,6 +363,26 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
     assert "What to check: status_code=" not in run.stdout, run.stdout
 
 
+@pytest.mark.slow
+def test_a_create_item_without_commit_gets_advice_not_a_traceback(tmp_path: Path) -> None:
+    shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
+    crud_py = tmp_path / "project" / "app" / "crud.py"
+    source = crud_py.read_text(encoding="utf-8")
+    without_commit = source.replace(
+        "    db.add(db_item)\n    db.commit()\n", "    db.add(db_item)\n"
+    )
+    assert without_commit != source
+    crud_py.write_text(without_commit, encoding="utf-8")
+
+    run = _pytest("steps/04_crud", "--app-dir", str(tmp_path / "project"), "-k", "create_item")
+
+    assert "What to check in create_item: db.add(db_item), then db.commit()" in run.stdout, (
+        run.stdout
+    )
+    summary = run.stdout.split("your progress", 1)[-1]
+    assert summary.count("\n  - ") == 1, f"expected one problem in the summary:\n{summary}"
+
+
 # --- --app-dir mistakes ------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import factory
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
@@ -109,12 +109,29 @@ def update(crud: ModuleType, schemas: ModuleType, db: Session, item_id: int, **s
 
 
 # --- create_item ---------------------------------------------------------------------------
+def create_item(crud: ModuleType, db: Session, item: Any) -> Any:
+    """crud.create_item(db, item), with advice when it refreshes an item it never saved."""
+    try:
+        return crud.create_item(db, item)
+    except InvalidRequestError as error:
+        if "is not persistent" not in str(error):
+            raise
+    pytest.fail(
+        "create_item failed: SQLAlchemy could not refresh the new item, because it was never "
+        'saved in the database ("Instance … is not persistent within this Session"). '
+        "db.refresh() reads a stored row back; without a commit there is none yet.\n"
+        "What to check in create_item: db.add(db_item), then db.commit(), then "
+        "db.refresh(db_item).",
+        pytrace=False,
+    )
+
+
 def test_create_item_stores_the_item_and_returns_it_with_an_id(
     crud: ModuleType, schemas: ModuleType, db_session: Session, read_back: ReadBack
 ) -> None:
     new_item = schemas.ItemCreate(title="Mechanical Keyboard", price=89.99)
 
-    created = crud.create_item(db_session, new_item)
+    created = create_item(crud, db_session, new_item)
 
     assert isinstance(created.id, int), (
         f"Expected create_item to return the stored item with its id, got id={created.id!r}. "
@@ -136,7 +153,7 @@ def test_create_item_stores_the_item_and_returns_it_with_an_id(
 def test_create_item_returns_the_item_refreshed_from_the_database(
     crud: ModuleType, schemas: ModuleType, db_session: Session
 ) -> None:
-    created = crud.create_item(db_session, schemas.ItemCreate(title="Desk Lamp", price=25))
+    created = create_item(crud, db_session, schemas.ItemCreate(title="Desk Lamp", price=25))
     db_session.close()  # the item is now detached: only what was loaded can still be read
 
     try:
@@ -156,8 +173,8 @@ def test_create_item_returns_the_item_refreshed_from_the_database(
 def test_create_item_gives_each_item_its_own_id(
     crud: ModuleType, schemas: ModuleType, db_session: Session
 ) -> None:
-    first = crud.create_item(db_session, schemas.ItemCreate(title="First", price=1))
-    second = crud.create_item(db_session, schemas.ItemCreate(title="Second", price=2))
+    first = create_item(crud, db_session, schemas.ItemCreate(title="First", price=1))
+    second = create_item(crud, db_session, schemas.ItemCreate(title="Second", price=2))
 
     assert first.id != second.id, f"Two created items share the id {first.id}."
 
