@@ -189,14 +189,29 @@ class AppPackage:
         expected = EXPECTED_NAMES.get(name, {})
         absent = [attr for attr in expected if not hasattr(module, attr)]
         if absent:
-            defined = [attr for attr in vars(module) if not attr.startswith("_")]
+            # Names the file defines beyond the expected ones: a misspelt name is among them
+            # (an expected name that is there is no typo of another one).
+            others = [
+                attr for attr in vars(module) if not attr.startswith("_") and attr not in expected
+            ]
             missing = []
             for attr in absent:
                 line = f"  - {attr}: {expected[attr]}"
-                near = _close_to(attr, defined)
+                near = _close_to(attr, others)
                 if near is not None:
                     line += f"; {relative} has `{near}`, spelt differently: a typo?"
                 missing.append(line)
+            own = [
+                f"`{attr}`"
+                for attr in others
+                if getattr(getattr(module, attr), "__module__", None) == module.__name__
+            ]
+            if own:
+                which = "is it" if len(own) == 1 else "is one of them"
+                missing.append(
+                    f"  ({relative} also defines {', '.join(own)}, which no step asks for: "
+                    f"{which} a name above, called differently?)"
+                )
             return (
                 f"{who} expects {relative} to define these names, which it does not:\n"
                 + "\n".join(missing)

@@ -51,6 +51,24 @@ def test_a_missing_name_is_listed_with_what_it_is(
     assert "engine:" not in message, "names that exist must not be reported missing"
 
 
+def test_a_renamed_function_is_not_taken_for_a_typo_of_another_expected_name(
+    tmp_path: Path, app_package_at: Callable[[Path], Any]
+) -> None:
+    # get_item renamed read_item: get_items is right there, but it is no typo of get_item.
+    crud = (
+        "def get_items(db, skip=0, limit=20): ...\n"
+        "def read_item(db, item_id): ...\n"
+        "def create_item(db, item): ...\n"
+        "def update_item(db, item_id, item): ...\n"
+        "def delete_item(db, item_id): ...\n"
+    )
+    project = _project(tmp_path, {"app/__init__.py": "", "app/crud.py": crud})
+    message = _failure_message(app_package_at(project), "crud", step="04_crud")
+    assert "get_item: a CRUD function" in message, message
+    assert "has `get_items`, spelt differently" not in message, message
+    assert "app/crud.py also defines `read_item`, which no step asks for: is it" in message, message
+
+
 def test_a_syntax_error_points_at_the_line(
     tmp_path: Path, app_package_at: Callable[[Path], Any]
 ) -> None:
