@@ -286,8 +286,30 @@ def _library_with(name: str) -> str | None:
     return None
 
 
+# Pydantic v1 habits, which Pydantic 2 warns about (and the checks turn warnings into errors).
+_PYDANTIC_V1_HINTS = {
+    "class-based `config`": (
+        "That is Pydantic v1's style. In Pydantic 2 a model's settings go in its class body as "
+        "`model_config = ConfigDict(...)`: `class Config: orm_mode = True` becomes "
+        "`model_config = ConfigDict(from_attributes=True)` (from pydantic import ConfigDict).\n"
+    ),
+    "'orm_mode' has been renamed": (
+        "Pydantic 2 calls it from_attributes: `model_config = ConfigDict(from_attributes=True)`.\n"
+    ),
+}
+_WARNINGS_ARE_ERRORS = (
+    "(The checks treat warnings as errors, so that code the next Pydantic would refuse is "
+    "fixed now.)\n"
+)
+
+
 def _hint_for(error: BaseException, root: Path) -> str:
     """What probably went wrong, for the errors beginners meet most, as a line (or "")."""
+    if isinstance(error, Warning):
+        for clue, hint in _PYDANTIC_V1_HINTS.items():
+            if clue in str(error):
+                return hint + _WARNINGS_ARE_ERRORS
+        return _WARNINGS_ARE_ERRORS
     if isinstance(error, ModuleNotFoundError) and error.name:
         return _hint_for_missing_module(error.name, root)
     if isinstance(error, ImportError) and error.name:

@@ -301,6 +301,27 @@ def test_a_wrong_import_of_the_learners_own_module_says_how_to_write_it(
     assert "It happened in app/models.py, line 3" in message
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param("    class Config:\n        orm_mode = True\n", id="class-config"),
+        pytest.param("    model_config = ConfigDict(orm_mode=True)\n", id="orm-mode-key"),
+    ],
+)
+def test_pydantic_v1_config_gets_the_pydantic_2_spelling(
+    tmp_path: Path, app_package_at: Callable[[Path], Any], config: str
+) -> None:
+    schemas = (
+        "from pydantic import BaseModel, ConfigDict\n\n\n"
+        "class ItemOut(BaseModel):\n"
+        "    id: int\n\n" + config
+    )
+    project = _project(tmp_path, {"app/__init__.py": "", "app/schemas.py": schemas})
+    message = _failure_message(app_package_at(project), "schemas", step="03_schemas")
+    assert "`model_config = ConfigDict(from_attributes=True)`" in message, message
+    assert "The checks treat warnings as errors" in message, message
+
+
 def test_a_misspelt_own_module_is_not_blamed_on_a_library(
     tmp_path: Path, app_package_at: Callable[[Path], Any]
 ) -> None:
