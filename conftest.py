@@ -615,6 +615,12 @@ def pytest_runtest_makereport(
         _drop_assertion_details(call.excinfo.value)
     report: pytest.TestReport = yield
     if report.failed and call.excinfo is not None:
+        advice = _FRAMEWORK_ERRORS.get(type(call.excinfo.value).__name__)
+        if advice is not None and item.config.stash.get(_BRIEF, False):
+            # FastAPI's own frames say nothing to a learner: the error and the advice do.
+            report.longrepr = (
+                f"{type(call.excinfo.value).__name__}: {call.excinfo.value}\n{advice[1]}"
+            )
         headline = _headline(call.excinfo.value)
         item.config.stash.setdefault(_HEADLINES, {})[item.nodeid] = headline
         _point_back_at_repeats(item, report, headline)
@@ -638,10 +644,24 @@ def _drop_assertion_details(error: BaseException) -> None:
         error.args = (message,)
 
 
+# Errors FastAPI raises because of the learner's code: (headline, what to check).
+_FRAMEWORK_ERRORS = {
+    "ResponseValidationError": (
+        "a handler returned something its response_model does not describe",
+        "A handler returned something its response_model does not describe (the File line "
+        "above names it). What to check: for an id no item has, the handler must raise "
+        'HTTPException(status_code=404, detail="Item not found") instead of returning None; '
+        "otherwise it returns the item (or the list) the response_model says.",
+    ),
+}
+
+
 def _headline(error: BaseException) -> str:
     """Why a check failed, in one line: its message's first sentence, or the error."""
     if str(error) in HEADLINE_OF:
         return HEADLINE_OF[str(error)]
+    if type(error).__name__ in _FRAMEWORK_ERRORS:
+        return _FRAMEWORK_ERRORS[type(error).__name__][0]
     lines = str(error).strip().splitlines()
     first = lines[0] if lines else ""
     if not isinstance(error, (AssertionError, pytest.fail.Exception)):

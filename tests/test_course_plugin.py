@@ -403,6 +403,27 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
 
 
 @pytest.mark.slow
+def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path) -> None:
+    shutil.copytree(REPO_ROOT / "steps" / "05_router" / "app", tmp_path / "project" / "app")
+    router_py = tmp_path / "project" / "app" / "router.py"
+    source = router_py.read_text(encoding="utf-8")
+    no_404 = source.replace(
+        "    item = crud.get_item(db, item_id)\n    if not item:\n        raise HTTPException("
+        'status_code=404, detail="Item not found")\n',
+        "    item = crud.get_item(db, item_id)\n",
+    )
+    assert no_404 != source
+    router_py.write_text(no_404, encoding="utf-8")
+
+    run = _pytest("steps/05_router", "--app-dir", str(tmp_path / "project"), "-k", "missing_item")
+
+    assert "ResponseValidationError: 1 validation error" in run.stdout, run.stdout
+    assert "in read_item" in run.stdout, "the message should name the handler"
+    assert 'raise HTTPException(status_code=404, detail="Item not found")' in run.stdout
+    assert "fastapi/routing.py" not in run.stdout, f"FastAPI's frames are noise:\n{run.stdout}"
+
+
+@pytest.mark.slow
 def test_a_create_item_without_commit_gets_advice_not_a_traceback(tmp_path: Path) -> None:
     shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
     crud_py = tmp_path / "project" / "app" / "crud.py"
