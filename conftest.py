@@ -662,8 +662,14 @@ def _headline(error: BaseException) -> str:
         return HEADLINE_OF[str(error)]
     if type(error).__name__ in _FRAMEWORK_ERRORS:
         return _FRAMEWORK_ERRORS[type(error).__name__][0]
-    lines = str(error).strip().splitlines()
+    # Memory addresses differ from one run of a check to the next; the problem does not.
+    text = re.sub(r" at 0x[0-9a-f]+", "", str(error))
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
+    # A first line that ends in ":" only introduces the problem ("With 25 items stored:"):
+    # the line after it says what it is.
+    if first.endswith(":") and len(lines) > 1:
+        first = f"{first} {lines[1]}"
     if not isinstance(error, (AssertionError, pytest.fail.Exception)):
         return _shortened(f"{type(error).__name__}: {first}")
     sentence, stop, _ = first.partition(". ")

@@ -26,6 +26,7 @@ HOW_TO_WRITE = {
     "description": "description: str | None = None",
     "price": "price: float = Field(..., gt=0)",
     "is_available": "is_available: bool = True",
+    "id": "id: int (in ItemOut)",
 }
 HOW_TO_WRITE_IN_UPDATE = {
     "title": "title: str | None = None",
@@ -92,7 +93,7 @@ def shown(value: Any) -> str:
 def problems(error: ValidationError) -> str:
     """Pydantic's complaints, one line per field."""
     return "\n".join(
-        f"  - {'.'.join(map(str, problem['loc'])) or '(body)'}: {problem['msg']}"
+        f"  - {'.'.join(map(str, problem['loc'])) or '(the whole input)'}: {problem['msg']}"
         for problem in error.errors(include_url=False)
     )
 
@@ -261,9 +262,18 @@ def read_as_item_out(schemas: ModuleType, item: Any) -> Any:
     try:
         return schemas.ItemOut.model_validate(item)
     except ValidationError as error:
+        fields = fields_named_in(error)
+        if fields:
+            # It read the object, but a field refused the stored value: the field's type.
+            advice = advice_on(schemas.ItemOut, fields)
+        else:
+            advice = (
+                "What to check in app/schemas.py: ItemOut needs "
+                "`model_config = ConfigDict(from_attributes=True)` to read an object's "
+                "attributes (without it, Pydantic only reads dictionaries), and an `id: int` "
+                "field."
+            )
         raise AssertionError(
             f"ItemOut.model_validate(item) could not read an Item object:\n{problems(error)}\n"
-            "What to check in app/schemas.py: ItemOut needs "
-            "`model_config = ConfigDict(from_attributes=True)` to read an object's attributes "
-            "(without it, Pydantic only reads dictionaries), and an `id: int` field."
+            + advice
         ) from None
