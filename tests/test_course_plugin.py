@@ -424,6 +424,21 @@ def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path
 
 
 @pytest.mark.slow
+def test_a_summary_line_says_what_is_wrong_not_just_what_comes_first(tmp_path: Path) -> None:
+    # The message starts "With 25 items stored:"; its summary line must go on to the problem.
+    shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
+    crud_py = tmp_path / "project" / "app" / "crud.py"
+    source = crud_py.read_text(encoding="utf-8")
+    assert ".offset(skip).limit(limit)" in source
+    crud_py.write_text(source.replace(".offset(skip).limit(limit)", ".limit(limit)"), "utf-8")
+
+    run = _pytest("steps/04_crud", "--app-dir", str(tmp_path / "project"), "-k", "pages")
+
+    summary = run.stdout.split("your progress", 1)[-1]
+    assert "  - With 25 items stored: get_items(db, skip=20) gave 20 items" in summary, summary
+
+
+@pytest.mark.slow
 def test_a_create_item_without_commit_gets_advice_not_a_traceback(tmp_path: Path) -> None:
     shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
     crud_py = tmp_path / "project" / "app" / "crud.py"
