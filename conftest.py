@@ -616,15 +616,86 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = yield
     if report.failed and call.excinfo is not None:
         advice = _FRAMEWORK_ERRORS.get(type(call.excinfo.value).__name__)
+        app_dir = item.config.stash.get(_APP_DIR, None)
         if advice is not None and item.config.stash.get(_BRIEF, False):
             # FastAPI's own frames say nothing to a learner: the error and the advice do.
             report.longrepr = (
                 f"{type(call.excinfo.value).__name__}: {call.excinfo.value}\n{advice[1]}"
             )
+        elif item.config.stash.get(_BRIEF, False) and app_dir is not None:
+            short = _error_in_learner_code(call.excinfo.value, item.path, app_dir)
+            if short:
+                report.longrepr = short
         headline = _headline(call.excinfo.value)
         item.config.stash.setdefault(_HEADLINES, {})[item.nodeid] = headline
         _point_back_at_repeats(item, report, headline)
     return report
+
+
+def _error_in_learner_code(error: BaseException, check_file: Path, app_dir: Path) -> str:
+    """An error the learner's code raised while a check ran, with only the lines that matter.
+
+    A crash deep in the learner's code (SQLAlchemy called with the wrong arguments, a table
+    that does not exist) comes with 50 to 150 frames of library code. Kept: the check's line
+    and the learner's own lines, in calling order, then a hint. "" for any other failure.
+    """
+    if isinstance(error, (AssertionError, pytest.fail.Exception, pytest.skip.Exception)):
+        return ""
+    own, lines = (app_dir / PACKAGE).resolve(), []
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(own):
+            where = path.relative_to(app_dir.resolve()).as_posix()
+        elif path == check_file.resolve():
+            where = f"the check, {check_file.name}"
+        else:
+            continue
+        lines.append(f"  {where}, line {frame.lineno}, in {frame.name}:\n      {frame.line}")
+    if not any(PACKAGE + "/" in line for line in lines):
+        return ""  # not the learner's code: pytest's own report is the right one
+    notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", []))
+    return (
+        f"{type(error).__name__}: {error}{notes}\n{_WHERE_IT_HAPPENED}\n"
+        + "\n".join(lines)
+        + "\n"
+        + _runtime_hint(error)
+        + "(Frames of libraries are left out; --tb=long shows them.)"
+    )
+
+
+# Heads the lines of a learner's error; what comes before it is the same for every check
+# that meets the error, so repeats are recognised by that part.
+_WHERE_IT_HAPPENED = "Where it happened, from the check down to the line that failed:"
+
+# Methods of a database session: called on something else, the arguments were mixed up.
+_SESSION_METHODS = {"query", "add", "commit", "refresh", "delete", "get", "execute", "scalars"}
+
+
+def _a(noun: str) -> str:
+    """'an int', 'a str'."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
+def _runtime_hint(error: BaseException) -> str:
+    """What probably went wrong, for errors beginners meet while a check runs (or "")."""
+    if (
+        isinstance(error, AttributeError)
+        and error.name in _SESSION_METHODS
+        and not hasattr(error.obj, "bind")
+    ):
+        return (
+            f"`.{error.name}(...)` was called on {_a(type(error.obj).__name__)}, where a database "
+            "session was expected: the arguments of a call above are in the wrong order "
+            "(the article's functions take the session first: crud.update_item(db, item_id, "
+            "item)).\n"
+        )
+    if "no such table" in str(error):
+        return (
+            "The database has no such table: nothing created it. What to check: main.py's "
+            "lifespan runs Base.metadata.create_all(bind=engine) before `yield`, and "
+            "FastAPI(..., lifespan=lifespan) uses it.\n"
+        )
+    return ""
 
 
 def _drop_assertion_details(error: BaseException) -> None:
@@ -677,7 +748,7 @@ def _headline(error: BaseException) -> str:
 
 
 def _point_back_at_repeats(item: pytest.Item, report: pytest.TestReport, headline: str) -> None:
-    text = str(report.longrepr)
+    text = str(report.longrepr).partition(f"\n{_WHERE_IT_HAPPENED}")[0]
     shown = item.config.stash.setdefault(_SHOWN, {})
     if text not in shown:
         shown[text] = item.name

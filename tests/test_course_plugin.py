@@ -439,6 +439,30 @@ def test_a_summary_line_says_what_is_wrong_not_just_what_comes_first(tmp_path: P
 
 
 @pytest.mark.slow
+def test_a_crash_in_the_learners_code_shows_their_lines_not_the_libraries(tmp_path: Path) -> None:
+    # The session and the id swapped: SQLAlchemy is never reached, but pytest used to print
+    # about 110 frames of Starlette, FastAPI and anyio for each failing check.
+    shutil.copytree(REPO_ROOT / "steps" / "05_router" / "app", tmp_path / "project" / "app")
+    router_py = tmp_path / "project" / "app" / "router.py"
+    source = router_py.read_text(encoding="utf-8")
+    swapped = source.replace(
+        "crud.update_item(db, item_id, item)", "crud.update_item(item_id, db, item)"
+    )
+    assert swapped != source
+    router_py.write_text(swapped, encoding="utf-8")
+
+    run = _pytest("steps/05_router", "--app-dir", str(tmp_path / "project"), "-k", "patch")
+
+    assert "AttributeError: 'int' object has no attribute 'query'" in run.stdout, run.stdout
+    assert "app/router.py, line" in run.stdout, run.stdout
+    assert "crud.update_item(item_id, db, item)" in run.stdout, run.stdout
+    assert "called on an int, where a database session was expected" in run.stdout, run.stdout
+    assert "site-packages" not in run.stdout, f"library frames are noise here:\n{run.stdout}"
+    summary = run.stdout.split("your progress", 1)[-1]
+    assert summary.count("\n  - ") == 1, f"expected one problem in the summary:\n{summary}"
+
+
+@pytest.mark.slow
 def test_a_create_item_without_commit_gets_advice_not_a_traceback(tmp_path: Path) -> None:
     shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
     crud_py = tmp_path / "project" / "app" / "crud.py"
