@@ -120,6 +120,24 @@ def _pytest(*args: str, columns: int | None = None) -> subprocess.CompletedProce
     )
 
 
+def _snapshot_with_a_mistake(
+    tmp_path: Path, step: str, module: str, right: str, wrong: str
+) -> Path:
+    """A learner's project: step's snapshot app/ with `right` replaced by `wrong` in module."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO_ROOT / "steps" / step / "app", project / "app")
+    path = project / "app" / f"{module}.py"
+    source = path.read_text(encoding="utf-8")
+    assert right in source, f"the snapshot's {module}.py no longer holds {right!r}"
+    path.write_text(source.replace(right, wrong), encoding="utf-8")
+    return project
+
+
+def _summary_problems(run: subprocess.CompletedProcess[str]) -> int:
+    """How many problems the progress summary at the end of a learner's run lists."""
+    return run.stdout.split("your progress", 1)[-1].count("\n  - ")
+
+
 @pytest.mark.slow
 def test_app_dir_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
     run = _pytest("steps/01_database", "--app-dir", str(tmp_path / "nowhere"))
@@ -347,19 +365,15 @@ def test_a_misspelt_own_module_is_not_blamed_on_a_library(
 def test_a_refused_valid_body_gets_advice_on_the_fields_pydantic_named(tmp_path: Path) -> None:
     # PATCH fields without a default are required: an empty body {} is refused, so the
     # advice must come from the fields Pydantic complains about, not from the (empty) body.
-    shutil.copytree(REPO_ROOT / "steps" / "03_schemas" / "app", tmp_path / "project" / "app")
-    schemas_py = tmp_path / "project" / "app" / "schemas.py"
-    source = schemas_py.read_text(encoding="utf-8")
-    without_defaults = source.replace(
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "03_schemas",
+        "schemas",
         "    title: str | None = None\n    description: str | None = None\n",
         "    title: str | None\n    description: str | None\n",
     )
-    assert without_defaults != source
-    schemas_py.write_text(without_defaults, encoding="utf-8")
 
-    run = _pytest(
-        "steps/03_schemas", "--app-dir", str(tmp_path / "project"), "-k", "item_update_remembers"
-    )
+    run = _pytest("steps/03_schemas", "--app-dir", str(project), "-k", "item_update_remembers")
 
     assert "ItemUpdate refused a valid body:" in run.stdout, run.stdout
     advice = run.stdout.split("written like", 1)[-1]
@@ -386,17 +400,12 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
 ) -> None:
     # Without a matching route FastAPI answers 404 or 405, which every check used to blame on
     # its own subject (status codes, schemas, the 404 handling).
-    shutil.copytree(REPO_ROOT / "steps" / "05_router" / "app", tmp_path / "project" / "app")
-    router_py = tmp_path / "project" / "app" / "router.py"
-    source = router_py.read_text(encoding="utf-8")
-    assert mistake[0] in source
-    router_py.write_text(source.replace(*mistake), encoding="utf-8")
+    project = _snapshot_with_a_mistake(tmp_path, "05_router", "router", *mistake)
 
-    run = _pytest("steps/05_router", "--app-dir", str(tmp_path / "project"))
+    run = _pytest("steps/05_router", "--app-dir", str(project))
 
-    assert run.stdout.count("app/router.py does not serve the routes the checks call") >= 1
-    summary = run.stdout.split("your progress", 1)[-1]
-    assert summary.count("\n  - ") == 1, f"expected one problem in the summary:\n{summary}"
+    assert "app/router.py does not serve the routes the checks call" in run.stdout, run.stdout
+    assert _summary_problems(run) == 1, f"expected one problem in the summary:\n{run.stdout}"
     for route in missing:
         assert f"    {route}\n" in run.stdout, f"expected {route} listed as missing:\n{run.stdout}"
     assert "What to check: status_code=" not in run.stdout, run.stdout
@@ -404,18 +413,16 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
 
 @pytest.mark.slow
 def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path) -> None:
-    shutil.copytree(REPO_ROOT / "steps" / "05_router" / "app", tmp_path / "project" / "app")
-    router_py = tmp_path / "project" / "app" / "router.py"
-    source = router_py.read_text(encoding="utf-8")
-    no_404 = source.replace(
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "05_router",
+        "router",
         "    item = crud.get_item(db, item_id)\n    if not item:\n        raise HTTPException("
         'status_code=404, detail="Item not found")\n',
         "    item = crud.get_item(db, item_id)\n",
     )
-    assert no_404 != source
-    router_py.write_text(no_404, encoding="utf-8")
 
-    run = _pytest("steps/05_router", "--app-dir", str(tmp_path / "project"), "-k", "missing_item")
+    run = _pytest("steps/05_router", "--app-dir", str(project), "-k", "missing_item")
 
     assert "ResponseValidationError: 1 validation error" in run.stdout, run.stdout
     assert "in read_item" in run.stdout, "the message should name the handler"
@@ -426,13 +433,11 @@ def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path
 @pytest.mark.slow
 def test_a_summary_line_says_what_is_wrong_not_just_what_comes_first(tmp_path: Path) -> None:
     # The message starts "With 25 items stored:"; its summary line must go on to the problem.
-    shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
-    crud_py = tmp_path / "project" / "app" / "crud.py"
-    source = crud_py.read_text(encoding="utf-8")
-    assert ".offset(skip).limit(limit)" in source
-    crud_py.write_text(source.replace(".offset(skip).limit(limit)", ".limit(limit)"), "utf-8")
+    project = _snapshot_with_a_mistake(
+        tmp_path, "04_crud", "crud", ".offset(skip).limit(limit)", ".limit(limit)"
+    )
 
-    run = _pytest("steps/04_crud", "--app-dir", str(tmp_path / "project"), "-k", "pages")
+    run = _pytest("steps/04_crud", "--app-dir", str(project), "-k", "pages")
 
     summary = run.stdout.split("your progress", 1)[-1]
     assert "  - With 25 items stored: get_items(db, skip=20) gave 20 items" in summary, summary
@@ -442,44 +447,40 @@ def test_a_summary_line_says_what_is_wrong_not_just_what_comes_first(tmp_path: P
 def test_a_crash_in_the_learners_code_shows_their_lines_not_the_libraries(tmp_path: Path) -> None:
     # The session and the id swapped: SQLAlchemy is never reached, but pytest used to print
     # about 110 frames of Starlette, FastAPI and anyio for each failing check.
-    shutil.copytree(REPO_ROOT / "steps" / "05_router" / "app", tmp_path / "project" / "app")
-    router_py = tmp_path / "project" / "app" / "router.py"
-    source = router_py.read_text(encoding="utf-8")
-    swapped = source.replace(
-        "crud.update_item(db, item_id, item)", "crud.update_item(item_id, db, item)"
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "05_router",
+        "router",
+        "crud.update_item(db, item_id, item)",
+        "crud.update_item(item_id, db, item)",
     )
-    assert swapped != source
-    router_py.write_text(swapped, encoding="utf-8")
 
-    run = _pytest("steps/05_router", "--app-dir", str(tmp_path / "project"), "-k", "patch")
+    run = _pytest("steps/05_router", "--app-dir", str(project), "-k", "patch")
 
     assert "AttributeError: 'int' object has no attribute 'query'" in run.stdout, run.stdout
     assert "app/router.py, line" in run.stdout, run.stdout
     assert "crud.update_item(item_id, db, item)" in run.stdout, run.stdout
     assert "called on an int, where a database session was expected" in run.stdout, run.stdout
     assert "site-packages" not in run.stdout, f"library frames are noise here:\n{run.stdout}"
-    summary = run.stdout.split("your progress", 1)[-1]
-    assert summary.count("\n  - ") == 1, f"expected one problem in the summary:\n{summary}"
+    assert _summary_problems(run) == 1, f"expected one problem in the summary:\n{run.stdout}"
 
 
 @pytest.mark.slow
 def test_a_create_item_without_commit_gets_advice_not_a_traceback(tmp_path: Path) -> None:
-    shutil.copytree(REPO_ROOT / "steps" / "04_crud" / "app", tmp_path / "project" / "app")
-    crud_py = tmp_path / "project" / "app" / "crud.py"
-    source = crud_py.read_text(encoding="utf-8")
-    without_commit = source.replace(
-        "    db.add(db_item)\n    db.commit()\n", "    db.add(db_item)\n"
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "04_crud",
+        "crud",
+        "    db.add(db_item)\n    db.commit()\n",
+        "    db.add(db_item)\n",
     )
-    assert without_commit != source
-    crud_py.write_text(without_commit, encoding="utf-8")
 
-    run = _pytest("steps/04_crud", "--app-dir", str(tmp_path / "project"), "-k", "create_item")
+    run = _pytest("steps/04_crud", "--app-dir", str(project), "-k", "create_item")
 
     assert "What to check in create_item: db.add(db_item), then db.commit()" in run.stdout, (
         run.stdout
     )
-    summary = run.stdout.split("your progress", 1)[-1]
-    assert summary.count("\n  - ") == 1, f"expected one problem in the summary:\n{summary}"
+    assert _summary_problems(run) == 1, f"expected one problem in the summary:\n{run.stdout}"
 
 
 # --- --app-dir mistakes ------------------------------------------------------------------
