@@ -412,6 +412,24 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
 
 
 @pytest.mark.slow
+def test_item_out_blames_the_field_pydantic_named_not_from_attributes(tmp_path: Path) -> None:
+    # ItemOut read the object but refused its price: the advice is the field's spelling.
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "03_schemas",
+        "schemas",
+        "price: float = Field(..., gt=0)",
+        "price: int = Field(..., gt=0)",
+    )
+
+    run = _pytest("steps/03_schemas", "--app-dir", str(project), "-k", "item_out")
+
+    assert "ItemOut.model_validate(item) could not read an Item object" in run.stdout, run.stdout
+    assert "price: float = Field(..., gt=0)" in run.stdout, run.stdout
+    assert "from_attributes=True" not in run.stdout, run.stdout
+
+
+@pytest.mark.slow
 def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path) -> None:
     project = _snapshot_with_a_mistake(
         tmp_path,
