@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import importlib.util
 import multiprocessing
+import re
 import sys
 import tempfile
 import threading
@@ -140,7 +141,7 @@ class GradingContext:
         self.server.start()
         problem = self.server.wait_ready(min(STARTUP_TIMEOUT, max(self.remaining(), 0)), "/")
         if problem is not None:
-            output = last_lines(self.server.output())
+            output = last_lines(learner_output(self.server.output(), self.project))
             self.startup_problem = problem + (f"\nIts output:\n{output}" if output else "")
             self.server.stop()
             raise Failure(self.startup_problem)
@@ -163,7 +164,7 @@ class GradingContext:
         if self.server.alive:
             return ""
         ended = self.server.finished()
-        output = last_lines(ended.output)
+        output = last_lines(learner_output(ended.output, self.project))
         text = f"The app process {ended.describe()}"
         if ended.returncode is not None and ended.returncode >= 0:
             text += " (did the code call sys.exit() or os._exit()?)"
@@ -213,6 +214,36 @@ def last_lines(text: str, count: int = 15) -> str:
     """The last COUNT lines of TEXT, indented."""
     lines = text.strip().splitlines()[-count:]
     return "\n".join("    " + line for line in lines)
+
+
+# `  File "/some/path.py", line 12, in name`: a frame of a Python traceback.
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line \d+')
+
+
+def learner_output(text: str, project: Path) -> str:
+    """The app's output as the learner should read it: in each traceback, only the frames of
+    the submission's own files (named relative to it, `app/crud.py`), and the error itself.
+
+    uvicorn's and importlib's frames come before the learner's and would fill the lines kept
+    of a long output, leaving out where the error is.
+    """
+    root = f"{project}/"
+    kept: list[str] = []
+    inside_other_code = False
+    for line in text.splitlines():
+        frame = _FRAME.match(line)
+        if frame is not None:
+            inside_other_code = not frame["path"].startswith(root)
+            if not inside_other_code:
+                kept.append(line.replace(root, ""))
+            continue
+        # A frame's source and caret lines are indented deeper than the frame itself; the
+        # next unindented line (the error, or other output) ends the frame.
+        if inside_other_code and line.startswith("    "):
+            continue
+        inside_other_code = False
+        kept.append(line.replace(root, ""))
+    return "\n".join(kept)
 
 
 def run_checks(

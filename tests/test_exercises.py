@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from exercises.export import export_gradescope
-from exercises.grade import Batch, ProgressBar, grade_batches
+from exercises.grade import Batch, ProgressBar, grade_batches, learner_output
 from exercises.release import release
 from exercises.spec import Exercise, exercise_names, load
 
@@ -40,15 +41,40 @@ def _variant(base: Path, root: Path, name: str, edit: tuple[str, str, str] | Non
     return target
 
 
-# --- a mixed batch of exercise 01: (name, base, edit, expected score) ----------------------
+# --- a mixed batch of 20 submissions of exercise 01: (name, base, edit, expected score) -----
 # PUT written with exclude_unset: omitted fields are kept instead of reset (3 points lost).
 WRONG = ("app/crud.py", "item.model_dump().items()", "item.model_dump(exclude_unset=True).items()")
+# PUT on an unknown id returns None instead of answering 404: a 500 (1 point lost).
+NO_404 = (
+    "app/router.py",
+    '    if not replaced:\n        raise HTTPException(status_code=404, detail="Item not found")\n',
+    "",
+)
 BROKEN = ("app/main.py", "from fastapi import FastAPI", "from fastapi import FastAP")
+SYNTAX_ERROR = ("app/crud.py", "def delete_item(", "def delete_item((")
 EXITS = ("app/main.py", "from fastapi import FastAPI", "import os\nos._exit(0)")
+SYS_EXIT = ("app/main.py", "from fastapi import FastAPI", "import sys\nsys.exit(3)")
 FLOODS = (
     "app/main.py",
     "from fastapi import FastAPI",
     "print('y' * 10**7)\nfrom fastapi import FastAPI",
+)
+MEMORY_BOMB = (
+    "app/main.py",
+    "from fastapi import FastAPI",
+    "hog = bytearray(20 * 1024**3)\nfrom fastapi import FastAPI",
+)
+# A starter that writes a full-marks results.json wherever it can before it starts.
+FORGES = (
+    "app/main.py",
+    "from fastapi import FastAPI",
+    "import json, pathlib\n"
+    "for place in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]:\n"
+    "    try:\n"
+    "        (place / 'results.json').write_text(json.dumps({'score': 13, 'tests': []}))\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "from fastapi import FastAPI",
 )
 MIXED: list[tuple[str, Path, tuple[str, str, str] | None, float]] = [
     ("right0", PUT.solution, None, 13),
@@ -61,6 +87,16 @@ MIXED: list[tuple[str, Path, tuple[str, str, str] | None, float]] = [
     ("starter1", PUT.starter, None, 2),
     ("wrong1", PUT.solution, WRONG, 10),
     ("broken1", PUT.solution, BROKEN, 0),
+    ("no_404_0", PUT.solution, NO_404, 12),
+    ("hostile_sys_exit", PUT.solution, SYS_EXIT, 0),
+    ("right2", PUT.solution, None, 13),
+    ("syntax_error", PUT.solution, SYNTAX_ERROR, 0),
+    ("hostile_memory_bomb", PUT.solution, MEMORY_BOMB, 0),
+    ("hostile_forger", PUT.starter, FORGES, 2),
+    ("starter2", PUT.starter, None, 2),
+    ("no_404_1", PUT.solution, NO_404, 12),
+    ("wrong2", PUT.solution, WRONG, 10),
+    ("right3", PUT.solution, None, 13),
 ]
 
 # --- typical mistakes in the new exercises: (exercise, name, edit, the tests it loses) -----
@@ -224,6 +260,45 @@ def test_a_mixed_batch_grades_each_submission_on_its_merits(graded: dict[str, An
     assert "http" not in offline, "the report must not load anything from the network"
     junit = (out / "junit.xml").read_text(encoding="utf-8")
     assert junit.count("<testcase") == len(MIXED) * len(PUT.tests)
+
+
+@pytest.mark.slow
+def test_an_app_that_cannot_start_is_shown_with_the_learners_own_lines(
+    graded: dict[str, Any],
+) -> None:
+    output = graded["results"]["mixed"]["syntax_error"]["output"]
+    for expected in ('File "app/crud.py", line ', "SyntaxError: "):
+        assert expected in output, f"Expected {expected!r} in the feedback:\n{output}"
+    for noise in ("importlib", "/grade-"):
+        assert noise not in output, f"Expected no {noise!r} (not the learner's) in:\n{output}"
+
+
+def test_learner_output_keeps_the_submissions_frames_and_the_error(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    output = textwrap.dedent(
+        f"""\
+        Traceback (most recent call last):
+          File "/venv/lib/python3.11/site-packages/uvicorn/importer.py", line 19, in import_from
+            module = importlib.import_module(module_str)
+                     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+          File "{project}/app/main.py", line 3, in <module>
+            from app import crud
+          File "<frozen importlib._bootstrap>", line 1204, in _gcd_import
+          File "{project}/app/crud.py", line 7, in <module>
+            raise RuntimeError("boom")
+        RuntimeError: boom
+        """
+    )
+
+    assert learner_output(output, project) == textwrap.dedent(
+        """\
+        Traceback (most recent call last):
+          File "app/main.py", line 3, in <module>
+            from app import crud
+          File "app/crud.py", line 7, in <module>
+            raise RuntimeError("boom")
+        RuntimeError: boom"""
+    )
 
 
 @pytest.mark.slow
