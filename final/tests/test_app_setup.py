@@ -198,24 +198,6 @@ def test_a_long_read_does_not_hold_up_a_write(
 
 
 # --- Start-up: the migrations bring the database up to date ----------------------------------
-def test_what_start_up_made_is_left_out_of_garbage_collection(
-    main: ModuleType, in_empty_folder: Path, import_path_kept: None
-) -> None:
-    # gc.freeze() at start-up: full collections no longer walk every module and route while
-    # requests wait (final/benchmark.py: p99 of GET one under load fell from 82 to 34 ms).
-    assert gc.get_freeze_count() == 0, "something else froze objects before the app started"
-    with TestClient(main.app):
-        frozen_while_running = gc.get_freeze_count()
-    assert frozen_while_running > 0, (
-        "Expected the app's start-up to freeze what it made (gc.freeze() in the lifespan, "
-        "after the migrations), but no object was frozen."
-    )
-    assert gc.get_freeze_count() == 0, (
-        f"Expected the objects frozen at start-up to be thawed when the app stops "
-        f"(gc.unfreeze() after `yield`), but {gc.get_freeze_count()} still are."
-    )
-
-
 def test_starting_the_app_brings_an_empty_database_to_the_latest_migration(
     main: ModuleType, target: Any, in_empty_folder: Path, import_path_kept: None
 ) -> None:
@@ -279,6 +261,25 @@ def test_a_restart_keeps_the_items(
         listed = second_run.get(ITEMS).json()
 
     assert listed == [created]
+
+
+# --- After start-up: what lives as long as the server -------------------------------------------
+def test_what_start_up_made_is_left_out_of_garbage_collection(
+    main: ModuleType, in_empty_folder: Path, import_path_kept: None
+) -> None:
+    # gc.freeze() at start-up: full collections no longer walk every module and route while
+    # requests wait (final/benchmark.py: p99 of GET one under load fell from 82 to 34 ms).
+    assert gc.get_freeze_count() == 0, "something else froze objects before the app started"
+    with TestClient(main.app):
+        frozen_while_running = gc.get_freeze_count()
+    assert frozen_while_running > 0, (
+        "Expected the app's start-up to freeze what it made (gc.freeze() in the lifespan, "
+        "after the migrations), but no object was frozen."
+    )
+    assert gc.get_freeze_count() == 0, (
+        f"Expected the objects frozen at start-up to be thawed when the app stops "
+        f"(gc.unfreeze() after `yield`), but {gc.get_freeze_count()} still are."
+    )
 
 
 # --- Answers FastAPI writes itself --------------------------------------------------------------
