@@ -671,3 +671,109 @@ def test_step_06_reports_a_missing_main_py_before_starting_uvicorn(tmp_path: Pat
     run = _pytest("steps/06_main", "--app-dir", str(project), "-k", "uvicorn")
     assert "Step 06 (main) expects the file app/main.py" in run.stdout
     assert "Error loading ASGI app" not in run.stdout
+
+
+# --- Step 07: mistakes found by following the step's README ------------------------------
+def _alembic_project(tmp_path: Path) -> Path:
+    """A learner's project as step 07's snapshot has it: app/, alembic/ and alembic.ini."""
+    step = REPO_ROOT / "steps" / "07_alembic"
+    project = tmp_path / "project"
+    for folder in ("app", "alembic"):
+        shutil.copytree(step / folder, project / folder, ignore=shutil.ignore_patterns("__py*"))
+    shutil.copy2(step / "alembic.ini", project / "alembic.ini")
+    return project
+
+
+def _replace_in(path: Path, right: str, wrong: str) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert right in source, f"{path.name} no longer holds {right!r}"
+    path.write_text(source.replace(right, wrong), encoding="utf-8")
+
+
+FIRST_MIGRATION = "alembic/versions/20261125_create_items_table.py"
+MODELS_IMPORT = "from app import models  # noqa: F401"
+# What `alembic revision --autogenerate` writes when it sees no difference.
+EMPTY_DRAFT = '''"""create items table"""
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.mark.slow
+def test_step_07_an_empty_migration_is_explained_and_never_passes(tmp_path: Path) -> None:
+    # env.py without `from app import models`: Base.metadata is empty, so autogenerate wrote
+    # an empty migration, and comparing the (empty) models with the (empty) database used to
+    # pass while every other check blamed a correct env.py.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic" / "env.py", MODELS_IMPORT, "# " + MODELS_IMPORT)
+    (project / FIRST_MIGRATION).write_text(EMPTY_DRAFT, encoding="utf-8")
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert "No migration creates the items table" in run.stdout, run.stdout
+    assert "alembic/env.py does not import app.models" in run.stdout, run.stdout
+    comparison = "test_alembic.py::test_the_migrations_match_the_models"
+    assert f"FAILED steps/07_alembic/tests/{comparison}" in run.stdout, (
+        f"expected the comparison of models and migrations to fail, not pass:\n{run.stdout}"
+    )
+    assert _summary_problems(run) == 1, f"expected one problem in the summary:\n{run.stdout}"
+
+
+@pytest.mark.slow
+def test_step_07_target_metadata_left_none_is_named_first(tmp_path: Path) -> None:
+    # With `target_metadata = None` autogenerate refuses, so versions/ stays empty; telling
+    # the learner to run autogenerate (what just failed) is no help.
+    project = _alembic_project(tmp_path)
+    _replace_in(
+        project / "alembic" / "env.py",
+        "target_metadata = Base.metadata",
+        "target_metadata = None",
+    )
+    (project / FIRST_MIGRATION).unlink()
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert "still says `target_metadata = None`" in run.stdout, run.stdout
+    assert _summary_problems(run) == 1, f"expected one problem in the summary:\n{run.stdout}"
+
+
+@pytest.mark.slow
+def test_step_07_the_placeholder_url_of_alembic_ini_is_named(tmp_path: Path) -> None:
+    # `alembic init` writes sqlalchemy.url = driver://...; the command then failed with 40
+    # lines of traceback through Alembic and SQLAlchemy.
+    project = _alembic_project(tmp_path)
+    _replace_in(
+        project / "alembic.ini",
+        "[alembic]\n",
+        "[alembic]\nsqlalchemy.url = driver://user:pass@localhost/dbname\n",
+    )
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-k", "from_the_project_folder")
+
+    assert "alembic.ini still has the placeholder" in run.stdout, run.stdout
+    assert "It happened in alembic/env.py, line " in run.stdout, run.stdout
+    assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
+
+
+@pytest.mark.slow
+def test_step_07_alembic_files_inside_app_are_found_and_moved(tmp_path: Path) -> None:
+    # `alembic init alembic` run inside app/: the files exist, one folder too deep.
+    project = _alembic_project(tmp_path)
+    (project / "alembic.ini").rename(project / "app" / "alembic.ini")
+    (project / "alembic").rename(project / "app" / "alembic")
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project))
+
+    assert "they are inside app/: app/alembic.ini and app/alembic" in run.stdout, run.stdout
+    assert "move alembic.ini and the alembic/ folder up one level" in run.stdout, run.stdout

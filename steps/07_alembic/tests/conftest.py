@@ -33,6 +33,17 @@ def alembic_files_problem(target: Any) -> str:
     ]
     if not missing:
         return ""
+    app_folder = target.root / "app"
+    inside_app = [name for name in ("alembic.ini", "alembic") if (app_folder / name).exists()]
+    if inside_app:
+        found = " and ".join(f"app/{name}" for name in inside_app)
+        return (
+            f"Step 07 (alembic) expects Alembic's files next to app/, in {target.root}, but "
+            f"they are inside app/: {found}. `alembic init` was run in the app/ folder.\n"
+            "What to do: move alembic.ini and the alembic/ folder up one level, next to app/ "
+            "(Alembic runs from the folder that contains app/, so that `import app` works), "
+            "and run Alembic's commands from there."
+        )
     return (
         f"Step 07 (alembic) expects Alembic's files in {target.root}, but these are missing:\n"
         + "\n".join(missing)

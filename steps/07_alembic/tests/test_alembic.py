@@ -7,14 +7,16 @@ the migrations produced. The last check runs `alembic upgrade head` as you would
 
 import io
 import logging
+import re
 import shutil
 import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import alembic.command
@@ -36,6 +38,47 @@ MIGRATION_ADVICE = (
     "the upgrade() and downgrade() functions in alembic/versions/, and alembic/env.py "
     "(it must import app.models and set `target_metadata = Base.metadata`)."
 )
+# Advice for errors Alembic and SQLite raise often, by a piece of their message.
+ADVICE_FOR_ERROR = {
+    "No module named": (
+        "the imports of alembic/env.py. Alembic runs from your project folder, where your "
+        "modules live in the `app` package: `from app.database import Base` and "
+        "`from app import models`, not `from database import Base`."
+    ),
+    "Multiple head revisions": (
+        "two migrations name the same down_revision (see "
+        "test_the_history_has_exactly_one_latest_migration): `alembic merge heads`, or make "
+        "the newer one's down_revision the older one's revision."
+    ),
+    "already exists": (
+        "each downgrade() in alembic/versions/ must remove what its upgrade() created "
+        '(op.drop_index(...), op.drop_table("items")). Here a downgrade left a table or '
+        "index behind, so the next upgrade could not create it again."
+    ),
+    "NOT NULL column with default value NULL": (
+        "a NOT NULL column added to a table that already holds rows needs a value for those "
+        'rows: sa.Column("quantity", sa.Integer(), nullable=False, server_default="0") in '
+        "the migration's op.add_column (batch_op.add_column on SQLite)."
+    ),
+    "sqlalchemy.dialects:driver": (
+        "alembic.ini still has the placeholder `sqlalchemy.url = driver://user:pass@localhost"
+        "/dbname` that `alembic init` wrote, and env.py does not replace it. Either set "
+        '`config.set_main_option("sqlalchemy.url", SQLALCHEMY_DATABASE_URL)` in env.py (with '
+        "`from app.database import SQLALCHEMY_DATABASE_URL`), or write `sqlalchemy.url = "
+        "sqlite:///./app.db` in alembic.ini."
+    ),
+    "provide a MetaData object": (
+        "alembic/env.py must set `target_metadata = Base.metadata` (after `from app import "
+        "models`); `alembic init` leaves it as None."
+    ),
+}
+# `op.create_table("items", ...)` or `op.create_table('items', ...)` in a migration file.
+CREATES_ITEMS = re.compile(r"""create_table\(\s*["']items["']""")
+# `from app import models`, `import app.models` or `from app.models import Item` in env.py.
+IMPORTS_MODELS = re.compile(
+    r"^\s*(from app import .*\bmodels\b|import app\.models|from app\.models import)", re.M
+)
+METADATA_LEFT_NONE = re.compile(r"^target_metadata\s*=\s*None\b", re.M)
 
 
 @dataclass
@@ -71,12 +114,83 @@ class Migrations:
     ) -> None:
         problem = ""
         try:
-            with logging_kept():
+            # env.py logs every step to stderr ("INFO  [alembic.runtime.migration] ..."),
+            # which pytest would print under every failure; the message below says what
+            # matters.
+            with logging_kept(), redirect_stderr(io.StringIO()):
                 action()
         except Exception as error:  # whatever the migrations raise, reported below
             problem = describe(error, self.root if locate else None)
         if problem:  # failing outside `except` keeps Alembic's traceback out of the report
+            advice = advice_for(problem, advice)
             pytest.fail(f"{what}:\n{problem}\nWhat to check: {advice}", pytrace=False)
+
+
+def advice_for(problem: str, general: str) -> str:
+    """The advice for an error Alembic or SQLite raises often, else the general one."""
+    for piece, advice in ADVICE_FOR_ERROR.items():
+        if piece in problem:
+            return advice
+    return general
+
+
+def why_no_items_table(root: Path) -> str:
+    """NO_ITEMS_TABLE, or what the project's alembic/ files show to be the reason."""
+    env_file = root / "alembic" / "env.py"
+    env = env_file.read_text(encoding="utf-8") if env_file.is_file() else ""
+    migrations = sorted((root / "alembic" / "versions").glob("*.py"))
+    if not migrations:
+        if METADATA_LEFT_NONE.search(env):
+            return (
+                "alembic/versions/ holds no migration, and alembic/env.py still says "
+                "`target_metadata = None`, as `alembic init` wrote it: with that, `alembic "
+                "revision --autogenerate` stops with \"Can't proceed with --autogenerate "
+                'option" and writes nothing.\nWhat to do: in env.py, `from app.database '
+                "import Base`, `from app import models` and `target_metadata = Base.metadata`; "
+                'then `alembic revision --autogenerate -m "add items table"`.'
+            )
+        return (
+            "alembic/versions/ holds no migration yet, so `alembic upgrade head` has nothing "
+            'to run.\nWhat to do: `alembic revision --autogenerate -m "add items table"` in '
+            "your project folder, then read the file it wrote."
+        )
+    if migrations_create_items(root):
+        return NO_ITEMS_TABLE
+    names = ", ".join(f"alembic/versions/{file.name}" for file in migrations)
+    causes = [
+        "your app.db already had an items table (the app's create_all made it in step 06), "
+        "so Alembic saw nothing to add;"
+    ]
+    first = "delete the empty migration"
+    if not IMPORTS_MODELS.search(env):
+        causes.insert(
+            0,
+            "alembic/env.py does not import app.models, so Base.metadata holds no table "
+            "(add `from app import models`);",
+        )
+        first = "add `from app import models` to alembic/env.py, " + first
+    return (
+        f'No migration creates the items table: no op.create_table("items", ...) in '
+        f"{names}.\n`alembic revision --autogenerate` writes what differs between the models "
+        "env.py sees and the database it connects to, so an empty draft means it saw no "
+        "difference:\n"
+        + "\n".join(f"  - {cause}" for cause in causes)
+        + f"\nWhat to do: {first}, move app.db aside, then run `alembic revision "
+        '--autogenerate -m "add items table"` again and check that its upgrade() calls '
+        'op.create_table("items", ...).'
+    )
+
+
+def migrations_create_items(root: Path) -> bool:
+    """Whether a file in alembic/versions/ calls op.create_table("items", ...)."""
+    migrations = (root / "alembic" / "versions").glob("*.py")
+    return any(CREATES_ITEMS.search(file.read_text(encoding="utf-8")) for file in migrations)
+
+
+def require_items_table(engine: Engine, root: Path) -> None:
+    """Fail, saying why, unless the migrations made the items table."""
+    if "items" not in tables_in(engine):
+        pytest.fail(why_no_items_table(root), pytrace=False)
 
 
 @contextmanager
@@ -117,6 +231,15 @@ def describe(error: BaseException, root: Path | None) -> str:
     """The error's message, and the last line of the project's files (in `root`) it went through."""
     if isinstance(error, AlembicTestFailure):
         message = str(error)
+        # pytest-alembic's explanation speaks of "DDL" and "manual changes"; the draft it
+        # shows after that says it all.
+        header = "The upgrade which would have been generated would look like:"
+        if header in message:
+            draft = message.partition(header)[2].strip("\n")
+            message = (
+                "app/models.py and the tables the migrations build differ. To make them agree, "
+                f"`alembic revision --autogenerate` would write:\n{draft}"
+            )
     else:
         message = f"{type(error).__name__}: {error}"
     if root is None:
@@ -173,38 +296,44 @@ def test_alembic_files_are_in_the_project(alembic_files_problem: str) -> None:
 
 def test_the_history_has_exactly_one_latest_migration(migrations: Migrations) -> None:
     heads = migrations.runner.heads
-    assert heads, (
-        "alembic/versions/ holds no migration yet. What to do: "
-        '`alembic revision --autogenerate -m "add items table"`, then read the file it wrote.'
-    )
-    assert len(heads) == 1, (
-        f"Expected one latest migration (one 'head'), found {len(heads)}: {heads}. Two "
-        "migrations claim the same parent (down_revision). What to do: `alembic merge heads`."
-    )
+    if not heads:
+        pytest.fail(why_no_items_table(migrations.root), pytrace=False)
+    if len(heads) > 1:
+        pytest.fail(
+            f"Expected one latest migration (one 'head'), found {len(heads)}: {heads}. Two "
+            "migrations claim the same parent (down_revision). What to do: "
+            "`alembic merge heads`.",
+            pytrace=False,
+        )
 
 
 # --- Upgrade -------------------------------------------------------------------------------
 def test_upgrade_head_creates_the_items_table(
-    migrations: Migrations, alembic_engine: Engine
+    migrations: Migrations, alembic_engine: Engine, models: ModuleType
 ) -> None:
     assert tables_in(alembic_engine) == set(), "The check's database should start empty."
 
     migrations.upgrade()
 
-    assert "items" in tables_in(alembic_engine), NO_ITEMS_TABLE
+    require_items_table(alembic_engine, migrations.root)
     columns = {column["name"] for column in inspect(alembic_engine).get_columns("items")}
-    assert columns == ITEMS_COLUMNS, (
-        f"After the migrations, items should have the columns {sorted(ITEMS_COLUMNS)}, "
-        f'got {sorted(columns)}.\nWhat to check: the op.create_table("items", ...) call '
-        "in alembic/versions/, against app/models.py."
-    )
+    # The article's five columns, and any your models added since (with their migrations).
+    expected = ITEMS_COLUMNS | set(models.Item.__table__.columns.keys())
+    if columns != expected:
+        pytest.fail(
+            f"After the migrations, items should have the columns of app/models.py, "
+            f"{sorted(expected)}; it has {sorted(columns)}.\nWhat to check: the "
+            'op.create_table("items", ...) and op.add_column calls in alembic/versions/, '
+            "against app/models.py.",
+            pytrace=False,
+        )
 
 
 def test_upgraded_items_table_keeps_the_models_rules(
     migrations: Migrations, alembic_engine: Engine
 ) -> None:
     migrations.upgrade()
-    assert "items" in tables_in(alembic_engine), NO_ITEMS_TABLE
+    require_items_table(alembic_engine, migrations.root)
 
     inspector = inspect(alembic_engine)
     nullable = {column["name"]: column["nullable"] for column in inspector.get_columns("items")}
@@ -227,16 +356,19 @@ def test_upgraded_items_table_keeps_the_models_rules(
     )
 
 
-def test_the_migrations_match_the_models(migrations: Migrations) -> None:
+def test_the_migrations_match_the_models(migrations: Migrations, alembic_engine: Engine) -> None:
+    # Without the items table on both sides (no `from app import models` in env.py, and an
+    # empty migration) the comparison below would find nothing to do and pass.
+    migrations.upgrade()
+    require_items_table(alembic_engine, migrations.root)
+
     # After `upgrade head`, `revision --autogenerate` must find nothing left to do.
     migrations.run(
-        "Comparing the migrations with app/models.py (`alembic revision --autogenerate` on "
-        "the upgraded database) did not come out empty",
+        "After `alembic upgrade head`, `alembic revision --autogenerate` should find nothing "
+        "to do (the migrations build exactly what app/models.py describes), but it did not",
         lambda: default.test_model_definitions_match_ddl(migrations.runner),
         advice="make a migration for the difference with `alembic revision --autogenerate "
-        '-m "describe the change"`, read it, then run `alembic upgrade head`. If Alembic says '
-        "env.py provides no MetaData object, set `target_metadata = Base.metadata` in "
-        "alembic/env.py.",
+        '-m "describe the change"`, read it, then run `alembic upgrade head`.',
         locate=False,  # the difference is the point, not where Alembic noticed it
     )
 
@@ -246,16 +378,18 @@ def test_downgrade_base_removes_the_items_table(
     migrations: Migrations, alembic_engine: Engine
 ) -> None:
     migrations.upgrade()
-    assert "items" in tables_in(alembic_engine), NO_ITEMS_TABLE
+    require_items_table(alembic_engine, migrations.root)
 
     migrations.downgrade("base")
 
     left = tables_in(alembic_engine) - {"alembic_version"}
-    assert not left, (
-        f"After `alembic downgrade base` only alembic_version may remain, but the database "
-        f"still has {sorted(left)}.\nWhat to check: downgrade() in alembic/versions/ undoes "
-        'upgrade(), e.g. op.drop_index(...) and op.drop_table("items").'
-    )
+    if left:
+        pytest.fail(
+            f"After `alembic downgrade base` only alembic_version may remain, but the database "
+            f"still has {sorted(left)}.\nWhat to check: downgrade() in alembic/versions/ "
+            'undoes upgrade(), e.g. op.drop_index(...) and op.drop_table("items").',
+            pytrace=False,
+        )
 
 
 def test_up_down_up_leaves_the_same_schema(migrations: Migrations, alembic_engine: Engine) -> None:
@@ -305,7 +439,8 @@ def test_stored_rows_survive_upgrading_to_head(
             "batch_op.alter_column) instead of dropping and re-creating it."
         )
         tried.append(revision)
-    assert tried, NO_ITEMS_TABLE
+    if not tried:
+        pytest.fail(why_no_items_table(migrations.root), pytrace=False)
 
 
 def stored_titles_and_prices(engine: Engine) -> list[Any]:
@@ -338,10 +473,12 @@ def test_alembic_upgrade_head_works_from_the_project_folder(
         tables = tables_in(engine)
     finally:
         engine.dispose()
-    assert {"items", "alembic_version"} <= tables, (
-        f"After `alembic upgrade head`, app.db should hold items and alembic_version, got "
-        f"{sorted(tables)}.\n{NO_ITEMS_TABLE}"
-    )
+    if not {"items", "alembic_version"} <= tables:
+        pytest.fail(
+            f"After `alembic upgrade head`, app.db should hold items and alembic_version, got "
+            f"{sorted(tables)}.\n{why_no_items_table(target.root)}",
+            pytrace=False,
+        )
 
 
 def test_alembic_upgrade_head_sql_prints_the_sql_and_touches_no_database(
@@ -359,6 +496,11 @@ def test_alembic_upgrade_head_sql_prints_the_sql_and_touches_no_database(
         lambda: alembic.command.upgrade(settings, "head", sql=True),
     )
 
+    if "CREATE TABLE items" not in printed.getvalue() and not migrations_create_items(
+        migrations.root
+    ):
+        # Offline mode works; there is just no CREATE TABLE to print.
+        pytest.fail(why_no_items_table(migrations.root), pytrace=False)
     assert "CREATE TABLE items" in printed.getvalue(), (
         f"`alembic upgrade head --sql` should print the CREATE TABLE items statement of your "
         f"first migration; it printed:\n{printed.getvalue()[-2000:]}\nWhat to check: "
@@ -392,8 +534,32 @@ def run_alembic(project: Path, *arguments: str) -> str:
         finished = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail(f"`{typed}` was still running after 60 s.", pytrace=False)
-    assert finished.returncode == 0, (
-        f"`{typed}`, run in your project folder, failed:\n"
-        f"{(finished.stdout + finished.stderr)[-3000:]}"
-    )
+    if finished.returncode != 0:
+        problem = error_and_where(finished.stdout + finished.stderr, project)
+        general = f"the file and line above; `{typed}` in your project folder shows it all."
+        pytest.fail(
+            f"`{typed}`, run in your project folder, failed:\n{problem}\n"
+            f"What to check: {advice_for(problem, general)}",
+            pytrace=False,
+        )
     return finished.stdout
+
+
+# `  File "/some/path.py", line 12, in name`: a frame of a Python traceback.
+TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)')
+
+
+def error_and_where(output: str, project: Path) -> str:
+    """A command's error (the last line it printed), and the last line of your files
+    (copied into `project`) that the traceback went through."""
+    lines = output.strip().splitlines()
+    if not lines:
+        return "(it printed nothing)"
+    where = ""
+    for number, line in enumerate(lines):
+        frame = TRACEBACK_FRAME.match(line)
+        if frame and Path(frame["path"]).is_relative_to(project):
+            source = lines[number + 1].strip() if number + 1 < len(lines) else ""
+            file = Path(frame["path"]).relative_to(project)
+            where = f"\nIt happened in {file}, line {frame['line']}:\n    {source}"
+    return lines[-1] + where
