@@ -796,6 +796,12 @@ def pytest_terminal_summary(
                     broken_checks.setdefault(step, []).append(nodeid)
     if not counts:
         return
+    # Checks left out by -m or -k: a step is not done while some of its checks never ran.
+    left_out: Counter[str] = Counter()
+    for item in terminalreporter.stats.get("deselected", []):
+        match = _STEP_IN_NODEID.search(getattr(item, "nodeid", ""))
+        if match:
+            left_out[match.group(1)] += 1
     headlines = config.stash.get(_HEADLINES, {})
     write = terminalreporter.write_line
     terminalreporter.write_sep("=", f"your progress ({app_dir})")
@@ -806,12 +812,22 @@ def pytest_terminal_summary(
         verdict = "FAIL" if broken else "PASS"
         details = ", ".join(f"{n} {_OUTCOME_WORDS[outcome]}" for outcome, n in tally.items())
         reason = _common_headline(broken, headlines)
+        if left_out[step]:
+            details += f", {left_out[step]} not run (-m/-k)"
         if reason in HEADLINE_OF.values() and not tally["passed"]:
             details += f": {reason}"  # the step could not even start: a file is missing...
         write(f"  {verdict}  step {step.replace('_', ' ', 1):14} {details}")
         if broken and next_step is None:
             next_step = step
     command = f"{_pytest_command(config)} steps/{{}} --app-dir {app_dir}"
+    unfinished = sorted(step for step in counts if left_out[step])
+    if next_step is None and unfinished:
+        total = sum(left_out.values())
+        write(
+            f"Every check that ran passes, but {total} {'was' if total == 1 else 'were'} left "
+            "out by -m or -k. Run them too before you move on:\n  " + command.format(unfinished[0])
+        )
+        return
     if next_step is None:
         write("Every step checked here passes. Well done!")
         following = _step_after(max(counts))

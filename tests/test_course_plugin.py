@@ -613,6 +613,18 @@ def test_when_every_step_run_passes_the_summary_names_the_following_step(tmp_pat
     assert "Every step checked here passes. Well done!\nNext: step 02_models." in run.stdout
 
 
+@pytest.mark.slow
+def test_a_step_with_checks_left_out_is_not_called_done(tmp_path: Path) -> None:
+    # `-m "not slow"` (which step 07's README offers) left a check out, and the summary
+    # still said "Well done!" and sent the learner on.
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY})
+    run = _pytest("steps/01_database", "--app-dir", str(project), "-k", "not another_thread")
+    assert run.returncode == pytest.ExitCode.OK, run.stdout[-2000:]
+    assert "1 not run (-m/-k)" in run.stdout, run.stdout
+    assert "1 was left out by -m or -k. Run them too before you move on" in run.stdout
+    assert "Well done" not in run.stdout, run.stdout
+
+
 # --- The checks' own messages, on a learner's slips --------------------------------------
 @pytest.mark.slow
 def test_step_01_names_a_missing_init_py_and_a_get_db_that_returns(tmp_path: Path) -> None:
