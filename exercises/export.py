@@ -13,24 +13,19 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from exercises.spec import EXERCISES_DIR, Exercise, ExerciseError, load
-
-REQUIREMENTS = [
-    "fastapi>=0.115",
-    "sqlalchemy>=2.0",
-    "pydantic>=2.11",
-    "alembic>=1.13",
-    "uvicorn>=0.30",
-    "httpx>=0.27",
-    "hypothesis>=6.100",
-    "pytest>=8.4",
-]
+from exercises.spec import EXERCISES_DIR, Exercise, ExerciseError, load, pinned_requirements
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
 set -euo pipefail
 apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip
-python3 -m venv /opt/grader-venv
+# The grader needs Python 3.11 or newer (tomllib); Ubuntu 22.04 images have 3.10.
+python=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  apt-get install -y -q python3.11 python3.11-venv
+  python=python3.11
+fi
+"$python" -m venv /opt/grader-venv
 /opt/grader-venv/bin/pip install -q {requirements}
 # The sandbox user `nobody` must be able to run this Python (it runs the submissions).
 chmod -R a+rX /opt/grader-venv
@@ -52,7 +47,9 @@ cp /autograder/grading/submission/results.json /autograder/results/results.json
 def bundle_files(exercise: Exercise) -> dict[str, bytes]:
     """Every file of the bundle, by its path inside the zip."""
     files: dict[str, bytes] = {
-        "setup.sh": SETUP_SH.format(requirements=" ".join(f"'{r}'" for r in REQUIREMENTS)).encode(),
+        "setup.sh": SETUP_SH.format(
+            requirements=" ".join(f"'{r}'" for r in pinned_requirements())
+        ).encode(),
         "run_autograder": RUN_AUTOGRADER.format(exercise=exercise.name).encode(),
     }
     for path in sorted(EXERCISES_DIR.glob("*.py")):

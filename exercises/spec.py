@@ -5,10 +5,26 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 EXERCISES_DIR = Path(__file__).resolve().parent
 KINDS = ("api", "unit")
+# What a submission and the tests (public, hidden, the learner's own) run with. The learner's
+# copy (requirements.txt) and the Gradescope bundle (setup.sh) pin them to the versions of
+# the environment the exercises were checked in, so that nothing passes at home and fails
+# in grading because of a version. email-validator: a learner's `EmailStr` needs it.
+PACKAGES = (
+    "fastapi",
+    "sqlalchemy",
+    "pydantic",
+    "email-validator",
+    "alembic",
+    "uvicorn",
+    "httpx",
+    "hypothesis",
+    "pytest",
+)
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _FOLDER = re.compile(r"\d\d_[a-z0-9_]+")
 
@@ -114,3 +130,8 @@ def load(name: str) -> Exercise:
         output_limit=int(data.get("output_limit", 64 * 1024)),
         tests=tuple(tests),
     )
+
+
+def pinned_requirements() -> list[str]:
+    """PACKAGES as `name==version`, the versions installed here."""
+    return [f"{name}=={metadata.version(name)}" for name in PACKAGES]

@@ -19,7 +19,7 @@ import pytest
 from exercises.export import export_gradescope
 from exercises.grade import Batch, ProgressBar, grade_batches, learner_output
 from exercises.release import release
-from exercises.spec import Exercise, exercise_names, load
+from exercises.spec import Exercise, exercise_names, load, pinned_requirements
 
 EXERCISES = exercise_names()
 PUT = load("01_put")
@@ -29,11 +29,14 @@ def _new_test_ids(exercise: Exercise) -> set[str]:
     return {test.id for test in exercise.tests if test.new}
 
 
-def _variant(base: Path, root: Path, name: str, edit: tuple[str, str, str] | None) -> Path:
+# (file, old text, new text): one change to a submission.
+Edit = tuple[str, str, str]
+
+
+def _variant(base: Path, root: Path, name: str, edit: Edit | list[Edit] | None) -> Path:
     target = root / name
     shutil.copytree(base, target, ignore=shutil.ignore_patterns("__pycache__"))
-    if edit is not None:
-        file, old, new = edit
+    for file, old, new in [edit] if isinstance(edit, tuple) else edit or []:
         path = target / file
         source = path.read_text(encoding="utf-8")
         assert old in source, f"{name}: {old!r} is not in {file}"
@@ -100,7 +103,7 @@ MIXED: list[tuple[str, Path, tuple[str, str, str] | None, float]] = [
 ]
 
 # --- typical mistakes in the new exercises: (exercise, name, edit, the tests it loses) -----
-MISTAKES: list[tuple[str, str, tuple[str, str, str], set[str]]] = [
+MISTAKES: list[tuple[str, str, Edit | list[Edit], set[str]]] = [
     (
         # The migration adds the column without a server default: the existing rows get NULL.
         "04_new_column_migration",
@@ -118,6 +121,43 @@ MISTAKES: list[tuple[str, str, tuple[str, str, str], set[str]]] = [
         "plain_password",
         ("app/security.py", "    return salt.hex(), key.hex()", "    return salt.hex(), password"),
         {"database_holds_no_password", "passwords_are_salted"},
+    ),
+    (
+        # `if max_price:` instead of `is not None`: 0 counts as "no filter".
+        "03_filter_search",
+        "zero_is_no_filter",
+        ("app/crud.py", "if max_price is not None:", "if max_price:"),
+        {"price_range_is_inclusive"},
+    ),
+    (
+        # The same slip in the 422 for min > max: ?min_price=5&max_price=0 is answered 200.
+        "03_filter_search",
+        "zero_skips_the_range_check",
+        (
+            "app/router.py",
+            "if min_price is not None and max_price is not None and min_price > max_price:",
+            "if min_price and max_price and min_price > max_price:",
+        ),
+        {"min_above_max_is_422"},
+    ),
+    (
+        # Not a mistake: Pydantic's EmailStr instead of a pattern scores full marks.
+        "05_users_passwords",
+        "email_str",
+        [
+            (
+                "app/schemas.py",
+                "from pydantic import BaseModel, ConfigDict, Field",
+                "from pydantic import BaseModel, ConfigDict, EmailStr, Field",
+            ),
+            (
+                "app/schemas.py",
+                "email: str = Field(..., max_length=254, "
+                'pattern=r"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")',
+                "email: EmailStr",
+            ),
+        ],
+        set(),
     ),
     (
         # One salt for everyone: equal passwords give equal hashes.
@@ -230,6 +270,16 @@ def test_the_learners_copy_leaks_nothing_hidden(name: str, tmp_path: Path) -> No
         assert text not in solution_only, f"{path} is solution code"
 
 
+@pytest.mark.parametrize("name", ["03_filter_search", "05_users_passwords"])
+def test_the_learners_copy_pins_what_the_grader_runs_with(name: str, tmp_path: Path) -> None:
+    # A learner who installs other versions (or no email-validator, for EmailStr) could pass
+    # the public tests at home and fail in grading.
+    release(load(name), tmp_path / "handout")
+    pinned = (tmp_path / "handout" / "requirements.txt").read_text(encoding="utf-8").split()
+    assert pinned == pinned_requirements(), pinned
+    assert any(line.startswith("email-validator==") for line in pinned), pinned
+
+
 @pytest.mark.parametrize("name", ["01_put", "04_new_column_migration", "06_property_tests"])
 def test_the_gradescope_bundle_runs_this_grader(name: str, tmp_path: Path) -> None:
     out = tmp_path / "bundle.zip"
@@ -237,8 +287,11 @@ def test_the_gradescope_bundle_runs_this_grader(name: str, tmp_path: Path) -> No
     with zipfile.ZipFile(out) as bundle:
         names = set(bundle.namelist())
         run = bundle.read("run_autograder").decode()
+        setup = bundle.read("setup.sh").decode()
     assert {"setup.sh", "run_autograder", "exercises/grade.py"} <= names
     assert f"-m exercises.grade {name} /autograder/submission" in run
+    assert all(f"'{pin}'" in setup for pin in pinned_requirements()), setup
+    assert "python3.11" in setup, "setup.sh must get a Python the grader runs on (3.11+)"
     assert "/autograder/results/results.json" in run
     assert not any(n.startswith("exercises/") and "/0" in n and name not in n for n in names), (
         "the bundle holds other exercises"

@@ -8,7 +8,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,14 +35,33 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(project)]
     server = subprocess.Popen(
-        [*command, "--port", str(port), "--log-level", "warning"], cwd=workdir
+        [*command, "--port", str(port), "--log-level", "warning"],
+        cwd=workdir,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    # What the app prints goes on to pytest (shown under a failing test) and its last lines
+    # are kept, to say why the app stopped if it cannot start.
+    last_lines: deque[str] = deque(maxlen=25)
+
+    def relay() -> None:
+        assert server.stderr is not None
+        for line in server.stderr:
+            last_lines.append(line)
+            sys.stderr.write(line)
+
+    relaying = threading.Thread(target=relay, daemon=True)
+    relaying.start()
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
         while True:
             if server.poll() is not None:
-                pytest.exit(f"Your app stopped while starting (exit code {server.returncode}).")
+                relaying.join(timeout=2)
+                pytest.exit(
+                    f"Your app stopped while starting (exit code {server.returncode}). "
+                    f"The end of what it printed:\n{''.join(last_lines)}"
+                )
             try:
                 httpx.get(base_url + "/docs", timeout=1)
                 break
