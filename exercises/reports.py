@@ -6,6 +6,8 @@ import csv
 import html
 import json
 import statistics
+import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -144,9 +146,23 @@ def histogram_svg(scores: Sequence[float], maximum: float, bins: int = 10) -> st
     return "".join(parts)
 
 
+def most_common_failure(results: Results, number: int) -> str:
+    """The first line of the feedback most failures of test NUMBER share, and how many share
+    it ("" when no submission failed it): what to look at in the lesson or the statement."""
+    first_lines = Counter(
+        (result["tests"][number]["output"].strip().splitlines() or ["(no message)"])[0]
+        for result in results.values()
+        if number < len(result["tests"]) and result["tests"][number]["status"] != "passed"
+    )
+    if not first_lines:
+        return ""
+    line, count = first_lines.most_common(1)[0]
+    return f"{textwrap.shorten(line, 300)} ({count} of {first_lines.total()})"
+
+
 def write_report(path: Path, exercise: Exercise, results: Results, warning: str = "") -> None:
-    """A self-contained HTML page: summary, per-test pass rates, score histogram, per-learner;
-    WARNING (about the grading itself), if any, first."""
+    """A self-contained HTML page: summary, per-test pass rates and most common failure,
+    score histogram, per-learner; WARNING (about the grading itself), if any, first."""
     scores = [float(result["score"]) for result in results.values()]
     count = len(scores) or 1
     rows = []
@@ -161,7 +177,7 @@ def write_report(path: Path, exercise: Exercise, results: Results, warning: str 
             f"<tr><td><code>{html.escape(test.id)}</code></td><td>{html.escape(test.title)}</td>"
             f"<td>{test.points:g}</td><td>{passed}/{len(scores)}</td>"
             f'<td><div class="bar"><span style="width:{rate:.0f}%"></span></div> '
-            f"{rate:.0f}%</td></tr>"
+            f"{rate:.0f}%</td><td>{html.escape(most_common_failure(results, number))}</td></tr>"
         )
     learners = [
         f"<tr><td>{html.escape(name)}</td><td>{result['score']:g}</td>"
@@ -188,7 +204,8 @@ td, th {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; }}
 <h2>Score distribution</h2>
 {histogram_svg(scores, exercise.max_score)}
 <h2>Tests</h2>
-<table><tr><th>test</th><th>behaviour</th><th>points</th><th>passed</th><th>pass rate</th></tr>
+<table><tr><th>test</th><th>behaviour</th><th>points</th><th>passed</th><th>pass rate</th>
+<th>most common failure (how many of the failures)</th></tr>
 {"".join(rows)}
 </table>
 <h2>Submissions</h2>

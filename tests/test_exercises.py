@@ -309,8 +309,12 @@ def test_a_mixed_batch_grades_each_submission_on_its_merits(graded: dict[str, An
     assert gradebook[0].startswith("submission,put_replaces_every_field")
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report
-    offline = report.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "http" not in offline, "the report must not load anything from the network"
+    for fetch in ('src="http', 'href="http', "url(http", "@import", "<script"):
+        assert fetch not in report, f"the report must not load anything ({fetch!r})"
+    # What most wrong submissions got wrong, for the instructor, next to each pass rate.
+    unknown_id = report.split("<code>put_unknown_item_is_404</code>", 1)[1].split("</tr>")[0]
+    assert "there is no item 987654; it answered 405" in unknown_id, unknown_id
+    assert "(4 of 12)</td>" in unknown_id, "expected the 4 starters' 405 among 12 failures"
     junit = (out / "junit.xml").read_text(encoding="utf-8")
     assert junit.count("<testcase") == len(MIXED) * len(PUT.tests)
 
