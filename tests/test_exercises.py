@@ -141,6 +141,29 @@ MISTAKES: list[tuple[str, str, Edit | list[Edit], set[str]]] = [
         {"min_above_max_is_422"},
     ),
     (
+        # The duplicate found by a query before the insert, and no UNIQUE index: two
+        # requests at the same moment can both pass the query.
+        "05_users_passwords",
+        "no_unique_index",
+        [
+            ("app/models.py", "unique=True, index=True", "index=True"),
+            (
+                "app/crud.py",
+                "    db.add(db_user)\n    try:\n        db.commit()",
+                "    if db.query(models.User).filter(models.User.email == user.email).first():\n"
+                "        return None\n    db.add(db_user)\n    try:\n        db.commit()",
+            ),
+        ],
+        {"duplicate_email_is_409"},
+    ),
+    (
+        # The list newest first instead of in id order.
+        "05_users_passwords",
+        "users_not_in_id_order",
+        ("app/crud.py", "order_by(models.User.id)", "order_by(models.User.id.desc())"),
+        {"read_one_user_and_the_list"},
+    ),
+    (
         # Not a mistake: Pydantic's EmailStr instead of a pattern scores full marks.
         "05_users_passwords",
         "email_str",

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import sqlite3
 import uuid
+from pathlib import Path
 from typing import Any
 
 from exercises.harness import ITEMS, Context, Failure, Reply, check, expect, shown
@@ -168,6 +169,28 @@ def duplicate_email_is_409(ctx: Context) -> None:
         f"After the refused {reply.request}, GET {USERS} should list that email once; it "
         f"lists it {count} times.",
     )
+    table, _ = user_rows(ctx)
+    expect(
+        email_is_unique_in(ctx.project / "app.db", table),
+        f"POST {USERS} answered 409, but the table {table} of app.db has no UNIQUE index on "
+        "its email column, so two requests at the same moment could both create the user. "
+        "Declare the column with unique=True and let the commit's IntegrityError give the "
+        "409.",
+    )
+
+
+def email_is_unique_in(database: Path, table: str) -> bool:
+    """Whether a UNIQUE index (or constraint) of TABLE covers its email column alone."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        for index in connection.execute(f'PRAGMA index_list("{table}")').fetchall():
+            name, unique = index[1], index[2]
+            columns = [row[2] for row in connection.execute(f'PRAGMA index_info("{name}")')]
+            if unique and columns == ["email"]:
+                return True
+        return False
+    finally:
+        connection.close()
 
 
 @check("read_one_user_and_the_list")
@@ -184,6 +207,13 @@ def read_one_user_and_the_list(ctx: Context) -> None:
     listed = ctx.api.get(USERS, params={"limit": 100}).expect(200).items()
     missing = [user["id"] for user in made if user["id"] not in {u.get("id") for u in listed}]
     expect(not missing, f"GET {USERS}?limit=100 does not list the users {missing}.")
+    ids = [user.get("id") for user in listed]
+    numbers = [user_id for user_id in ids if isinstance(user_id, int)]
+    expect(
+        numbers == sorted(numbers),
+        f"GET {USERS}?limit=100 should list the users in id order; it listed the ids {ids}. "
+        "What to check: .order_by(models.User.id) in the query.",
+    )
 
 
 @check("invalid_user_is_422")
