@@ -19,7 +19,13 @@ import pytest
 from exercises.export import export_gradescope
 from exercises.grade import Batch, ProgressBar, grade_batches, learner_output
 from exercises.release import release
-from exercises.spec import Exercise, exercise_names, load, pinned_requirements
+from exercises.spec import (
+    EXERCISES_DIR,
+    Exercise,
+    exercise_names,
+    load,
+    pinned_requirements,
+)
 
 EXERCISES = exercise_names()
 PUT = load("01_put")
@@ -291,6 +297,23 @@ def test_the_learners_copy_leaks_nothing_hidden(name: str, tmp_path: Path) -> No
         text = path.read_text(encoding="utf-8")
         assert text not in secret_texts, f"{path} is a hidden test"
         assert text not in solution_only, f"{path} is solution code"
+
+
+def test_the_copies_of_the_public_conftest_stay_the_same() -> None:
+    # Each exercise is handed out alone, so its public tests cannot import shared code: the
+    # API exercises carry copies of one conftest.py (04's also migrates a database first,
+    # around the same server start-up). A fix made in one copy must reach them all.
+    copies = {
+        name: (EXERCISES_DIR / name / "tests" / "public" / "conftest.py").read_text("utf-8")
+        for name in ("01_put", "02_patch_null_safety", "03_filter_search", "05_users_passwords")
+    }
+    assert len(set(copies.values())) == 1, f"the public conftest.py copies differ: {list(copies)}"
+    server_start = copies["01_put"].partition("    server = subprocess.Popen(")[2]
+    migration = EXERCISES_DIR / "04_new_column_migration" / "tests" / "public" / "conftest.py"
+    assert server_start.replace("cwd=workdir", "cwd=migrated") in migration.read_text("utf-8"), (
+        "04_new_column_migration's public conftest.py starts the app differently from the "
+        "other exercises' copy; make the same change there."
+    )
 
 
 @pytest.mark.parametrize("name", ["03_filter_search", "05_users_passwords"])
