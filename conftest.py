@@ -286,8 +286,9 @@ def _library_with(name: str) -> str | None:
     return None
 
 
-# Pydantic v1 habits, which Pydantic 2 warns about (and the checks turn warnings into errors).
-_PYDANTIC_V1_HINTS = {
+# Old habits that libraries warn about (and the checks turn warnings into errors): Pydantic
+# v1's spellings, and FastAPI's start-up events from before lifespan.
+_DEPRECATED_HABITS = {
     "class-based `config`": (
         "That is Pydantic v1's style. In Pydantic 2 a model's settings go in its class body as "
         "`model_config = ConfigDict(...)`: `class Config: orm_mode = True` becomes "
@@ -296,17 +297,22 @@ _PYDANTIC_V1_HINTS = {
     "'orm_mode' has been renamed": (
         "Pydantic 2 calls it from_attributes: `model_config = ConfigDict(from_attributes=True)`.\n"
     ),
+    "on_event is deprecated": (
+        "FastAPI now runs start-up code in a lifespan, as the article's main.py does: "
+        "`@asynccontextmanager async def lifespan(app: FastAPI):` creates the tables, then "
+        "`yield`s; and `app = FastAPI(..., lifespan=lifespan)`.\n"
+    ),
 }
 _WARNINGS_ARE_ERRORS = (
-    "(The checks treat warnings as errors, so that code the next Pydantic would refuse is "
-    "fixed now.)\n"
+    "(The checks treat warnings as errors: a deprecation warning is a library saying that a "
+    "coming version will refuse this code, so it is fixed now.)\n"
 )
 
 
 def _hint_for(error: BaseException, root: Path) -> str:
     """What probably went wrong, for the errors beginners meet most, as a line (or "")."""
     if isinstance(error, Warning):
-        for clue, hint in _PYDANTIC_V1_HINTS.items():
+        for clue, hint in _DEPRECATED_HABITS.items():
             if clue in str(error):
                 return hint + _WARNINGS_ARE_ERRORS
         return _WARNINGS_ARE_ERRORS
@@ -615,13 +621,11 @@ def pytest_runtest_makereport(
         _drop_assertion_details(call.excinfo.value)
     report: pytest.TestReport = yield
     if report.failed and call.excinfo is not None:
-        advice = _FRAMEWORK_ERRORS.get(type(call.excinfo.value).__name__)
+        advice = _framework_advice(call.excinfo.value)
         app_dir = item.config.stash.get(_APP_DIR, None)
         if advice is not None and item.config.stash.get(_BRIEF, False):
             # FastAPI's own frames say nothing to a learner: the error and the advice do.
-            report.longrepr = (
-                f"{type(call.excinfo.value).__name__}: {call.excinfo.value}\n{advice[1]}"
-            )
+            report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}\n{advice}"
         elif item.config.stash.get(_BRIEF, False) and app_dir is not None:
             short = _error_in_learner_code(call.excinfo.value, item.path, app_dir)
             if short:
@@ -720,11 +724,36 @@ _FRAMEWORK_ERRORS = {
     "ResponseValidationError": (
         "a handler returned something its response_model does not describe",
         "A handler returned something its response_model does not describe (the File line "
-        "above names it). What to check: for an id no item has, the handler must raise "
-        'HTTPException(status_code=404, detail="Item not found") instead of returning None; '
-        "otherwise it returns the item (or the list) the response_model says.",
+        "above names it). What to check, the likeliest first: for an id no item has, the "
+        'handler must raise HTTPException(status_code=404, detail="Item not found") instead of '
+        "returning None; it returns what the CRUD function gave (the stored item, or the "
+        "list), not its own body parameter; and that body parameter has the schema the "
+        "article gives (ItemCreate for POST): a schema with looser rules lets in values that "
+        "ItemOut then refuses.",
     ),
 }
+
+
+# TypeErrors Starlette raises when main.py's lifespan does not have the shape it calls.
+_LIFESPAN_MISTAKES = ("'coroutine' object is not an async iterator", "lifespan() takes")
+_LIFESPAN_ADVICE = (
+    "app/main.py's lifespan does not have the shape FastAPI expects: when the app starts, "
+    "FastAPI calls lifespan(app) and runs it up to its `yield` (what comes after runs at "
+    "shutdown). What to check: the parameter `app` and the `yield` are both there:\n"
+    "    @asynccontextmanager\n"
+    "    async def lifespan(app: FastAPI):\n"
+    "        Base.metadata.create_all(bind=engine)\n"
+    "        yield"
+)
+
+
+def _framework_advice(error: BaseException) -> str | None:
+    """Advice for an error a library raised because of the learner's code, or None."""
+    if type(error).__name__ in _FRAMEWORK_ERRORS:
+        return _FRAMEWORK_ERRORS[type(error).__name__][1]
+    if isinstance(error, TypeError) and any(clue in str(error) for clue in _LIFESPAN_MISTAKES):
+        return _LIFESPAN_ADVICE
+    return None
 
 
 def _headline(error: BaseException) -> str:

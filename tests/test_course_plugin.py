@@ -2,6 +2,7 @@
 produce messages that say what to do, and a learner's run ends with a progress summary."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -420,6 +421,172 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
     assert "What to check: status_code=" not in run.stdout, run.stdout
 
 
+# Learner mistakes an audit of the step checks found getting through (each once passed every
+# check of its step): (step, module, the snapshot's text, the mistake, the check that must
+# now fail, a phrase of its message).
+CAUGHT_MISTAKES = [
+    pytest.param(
+        "02_models",
+        "models",
+        "index=True, nullable=False)",
+        "index=True, nullable=False, unique=True)",
+        "test_two_items_may_share_a_title",
+        "the title is UNIQUE",
+        id="02-unique-title",
+    ),
+    pytest.param(
+        "03_schemas",
+        "schemas",
+        "    title: str = Field(",
+        "    title: str | None = Field(",
+        "test_item_create_refuses_null_for_title_price_and_availability[title]",
+        "Only the description may be null",
+        id="03-nullable-title",
+    ),
+    pytest.param(
+        "03_schemas",
+        "schemas",
+        "    is_available: bool | None = None\n",
+        "    is_available: bool | None = None\n    id: int | None = None\n",
+        "test_a_client_sends_exactly_the_four_fields[ItemUpdate]",
+        "Extra: ['id']",
+        id="03-id-in-item-update",
+    ),
+    pytest.param(
+        "03_schemas",
+        "schemas",
+        "    id: int\n",
+        "    id: int = 0\n",
+        "test_item_out_always_has_an_id",
+        "ItemOut's `id` has a default",
+        id="03-id-default",
+    ),
+    pytest.param(
+        "03_schemas",
+        "schemas",
+        "    title: str | None = None\n",
+        "    title: str | None = Field(None, max_length=50)\n",
+        "test_item_update_remembers_exactly_the_fields_sent",
+        "ItemUpdate refused a valid body",
+        id="03-short-patch-title",
+    ),
+    pytest.param(
+        "04_crud",
+        "crud",
+        "models.Item.id == item_id",
+        "models.Item.id >= item_id",
+        "test_get_item_returns_none_for_a_missing_id",
+        "it returned the item with id 3",
+        id="04-get-item-not-equal",
+    ),
+    pytest.param(
+        "04_crud",
+        "crud",
+        "models.Item(**item.model_dump())",
+        "models.Item(title=item.title, price=item.price)",
+        "test_create_item_stores_every_field_sent",
+        "not only some of them",
+        id="04-create-drops-fields",
+    ),
+    pytest.param(
+        "04_crud",
+        "crud",
+        "    for key, value in update_data.items():\n        setattr(db_item, key, value)",
+        "    db.query(models.Item).update(update_data)",
+        "test_update_item_leaves_the_other_items_alone",
+        "also changed item(s) [1, 3]",
+        id="04-update-every-row",
+    ),
+    pytest.param(
+        "04_crud",
+        "crud",
+        "db.query(models.Item).offset(skip)",
+        "db.query(models.Item).filter(models.Item.is_available).offset(skip)",
+        "test_get_items_lists_unavailable_items_too",
+        "no .filter() in get_items",
+        id="04-list-hides-unavailable",
+    ),
+    pytest.param(
+        "04_crud",
+        "crud",
+        "skip: int = 0, limit: int = 20",
+        "limit: int = 20, skip: int = 0",
+        "test_get_items_takes_skip_before_limit",
+        "the parameters in the article's order",
+        id="04-limit-before-skip",
+    ),
+    pytest.param(
+        "05_router",
+        "router",
+        ', tags=["Items"])',
+        ")",
+        "test_the_routes_are_grouped_under_items_in_the_docs",
+        'carry the tag "Items"',
+        id="05-no-tags",
+    ),
+    pytest.param(
+        "05_router",
+        "router",
+        '@router.post("/", response_model=schemas.ItemOut, ',
+        '@router.post("/", response_model=None, ',
+        "test_each_route_documents_the_items_it_answers_with",
+        "POST /api/v1/items/: no schema",
+        id="05-post-without-response-model",
+    ),
+    pytest.param(
+        "05_router",
+        "router",
+        "from app.database import get_db\n",
+        "from app.database import SessionLocal\n\n\ndef get_db():\n    db = SessionLocal()\n"
+        "    try:\n        yield db\n    finally:\n        db.close()\n",
+        "test_the_routes_get_their_session_from_get_db",
+        "do not get their session from app.database.get_db",
+        id="05-own-get-db",
+    ),
+    pytest.param(
+        "05_router",
+        "router",
+        '@router.patch("/{item_id}"',
+        '@router.patch("/{item_id}/"',
+        "test_patch_can_clear_the_description",
+        'differ only by the "/" at the end',
+        id="05-trailing-slash",
+    ),
+    pytest.param(
+        "05_router",
+        "router",
+        "status_code=status.HTTP_201_CREATED)",
+        "status_code=status.HTTP_201_CREATED, response_model_exclude_none=True)",
+        "test_post_fills_in_the_defaults",
+        "a field that is null is still part of the answer",
+        id="05-exclude-none",
+    ),
+    pytest.param(
+        "06_main",
+        "main",
+        "\n    yield",
+        "",
+        "test_starting_the_app_creates_the_items_table",
+        "lifespan does not have the shape FastAPI expects",
+        id="06-lifespan-without-yield",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("step", "module", "right", "wrong", "check", "phrase"), CAUGHT_MISTAKES)
+def test_a_mistake_that_once_passed_its_step_is_caught_and_explained(
+    tmp_path: Path, step: str, module: str, right: str, wrong: str, check: str, phrase: str
+) -> None:
+    project = _snapshot_with_a_mistake(tmp_path, step, module, right, wrong)
+
+    run = _pytest(f"steps/{step}", "--app-dir", str(project), "-rfE")
+
+    failed = re.findall(r"^(?:FAILED|ERROR) \S+::(\S+)", run.stdout, flags=re.MULTILINE)
+    assert check in failed, f"expected {check} among the failed checks {failed}:\n{run.stdout}"
+    assert phrase in run.stdout, f"expected the message to say {phrase!r}:\n{run.stdout}"
+
+
 @pytest.mark.slow
 def test_item_out_blames_the_field_pydantic_named_not_from_attributes(tmp_path: Path) -> None:
     # ItemOut read the object but refused its price: the advice is the field's spelling.
@@ -609,10 +776,10 @@ def test_the_progress_is_the_last_thing_printed_and_names_what_is_missing(
     )
     assert run.stdout.index("short test summary info") < run.stdout.index("your progress")
     summary = run.stdout[run.stdout.index("your progress") :]
-    assert "FAIL  step 02 models      19 could not run: app/models.py does not exist yet" in (
+    assert "FAIL  step 02 models      20 could not run: app/models.py does not exist yet" in (
         summary
     )
-    assert "step 03 schemas     10 could not run: app/schemas.py does not exist yet" in summary
+    assert "step 03 schemas     16 could not run: app/schemas.py does not exist yet" in summary
     assert "Next: step 02_models. What fails there" in summary
     assert "-m pytest steps/02_models --app-dir" in summary, "the command as it was typed"
 

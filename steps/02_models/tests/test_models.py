@@ -165,6 +165,19 @@ def test_title_has_an_index(fresh_database: Engine) -> None:
     )
 
 
+def test_two_items_may_share_a_title(fresh_database: Engine, models: ModuleType) -> None:
+    with Session(fresh_database) as db:
+        db.add_all([models.Item(title="Lamp", price=20.0), models.Item(title="Lamp", price=35.0)])
+        refused = commit_is_refused(db)
+
+    assert not refused, (
+        "Two items called 'Lamp' could not both be saved: the database refused the second "
+        "(IntegrityError), so the title is UNIQUE. The index on title is there to find items "
+        "fast, not to forbid two shops' worth of lamps. What to check in app/models.py: "
+        "`title = Column(String, index=True, nullable=False)`, without unique=True."
+    )
+
+
 def described(indexed: list[list[Any]]) -> str:
     """'no index at all', 'an index on `id` only', 'indexes on `id`, `price` only'."""
     if not indexed:

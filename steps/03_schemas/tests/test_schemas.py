@@ -140,6 +140,8 @@ def fields_named_in(error: ValidationError) -> set[str]:
 @given(body=create_bodies)
 @example(body={"title": "x", "price": 1, "description": None, "is_available": False})
 @example(body={"title": "x" * 200, "price": 0.01})
+# The article sets no limit on a description: a long one must get through as well.
+@example(body={"title": "x", "price": 1, "description": "d" * 1000})
 def test_item_create_accepts_every_valid_body_as_sent(
     schemas: ModuleType, body: dict[str, Any]
 ) -> None:
@@ -176,6 +178,37 @@ def test_item_create_requires_title_and_price(schemas: ModuleType, required: str
     )
 
 
+@pytest.mark.parametrize("field", ["title", "price", "is_available"])
+def test_item_create_refuses_null_for_title_price_and_availability(
+    schemas: ModuleType, field: str
+) -> None:
+    body: dict[str, Any] = {"title": "Lamp", "price": 20.0, field: None}
+    try:
+        made = schemas.ItemCreate.model_validate(body)
+    except ValidationError:
+        return
+    raise AssertionError(
+        f"ItemCreate accepted {shown(body)} and made {shown(made.model_dump())}: a new item "
+        f"with no {field}. Only the description may be null. What to check in "
+        f"app/schemas.py: `{HOW_TO_WRITE[field]}`, without `| None` (or Optional)."
+    )
+
+
+@pytest.mark.parametrize("schema_name", ["ItemCreate", "ItemUpdate"])
+def test_a_client_sends_exactly_the_four_fields(schemas: ModuleType, schema_name: str) -> None:
+    schema = getattr(schemas, schema_name)
+    fields = set(schema.model_fields)
+    expected = {"title", "description", "price", "is_available"}
+    assert fields == expected, (
+        f"{schema_name} should have exactly the fields {sorted(expected)}, and has "
+        f"{sorted(fields)}. Extra: {sorted(fields - expected) or 'none'}; missing: "
+        f"{sorted(expected - fields) or 'none'}. A field in {schema_name} is one a client "
+        "may set: the id, for one, is the database's to choose, and a body with `id` "
+        "would change it. What to check in app/schemas.py: the fields of ItemBase and "
+        "ItemUpdate; `id` belongs to ItemOut only."
+    )
+
+
 @given(body=create_bodies, title=bad_titles)
 @example(body={"title": "x", "price": 1.0}, title="")
 @example(body={"title": "x", "price": 1.0}, title="x" * 201)
@@ -206,6 +239,9 @@ def test_item_create_refuses_a_price_of_zero_or_less(
 @given(body=update_bodies)
 @example(body={})
 @example(body={"description": None})
+# A PATCH obeys the title rule of ItemCreate (at most 200 characters), not a shorter one.
+@example(body={"title": "x" * 200})
+@example(body={"description": "d" * 1000})
 def test_item_update_remembers_exactly_the_fields_sent(
     schemas: ModuleType, body: dict[str, Any]
 ) -> None:
@@ -241,6 +277,14 @@ def test_item_out_reads_every_field_of_an_item_object(
         f"ItemOut did not copy the Item's attributes.\n  expected: {shown(expected)}\n"
         f"  got:      {shown(out.model_dump())}\n"
         "What to check in app/schemas.py: `class ItemOut(ItemBase)` with `id: int`."
+    )
+
+
+def test_item_out_always_has_an_id(schemas: ModuleType) -> None:
+    assert schemas.ItemOut.model_fields["id"].is_required(), (
+        "ItemOut's `id` has a default, so /docs and generated clients are told an answer "
+        "may come without an id; every stored item has one. What to check in "
+        "app/schemas.py: `id: int` in ItemOut, with no default and no `| None`."
     )
 
 

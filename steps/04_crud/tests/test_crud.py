@@ -15,7 +15,7 @@ import factory
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, NoResultFound
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
@@ -96,9 +96,18 @@ def differences(before: dict[str, Any], sent: dict[str, Any], after: dict[str, A
 def update(crud: ModuleType, schemas: ModuleType, db: Session, item_id: int, **sent: Any) -> Any:
     """Call crud.update_item with an ItemUpdate holding exactly the fields in `sent`."""
     try:
-        return crud.update_item(db, item_id, schemas.ItemUpdate(**sent))
+        result = crud.update_item(db, item_id, schemas.ItemUpdate(**sent))
     except IntegrityError as error:
         reason = error.orig
+    else:
+        if result is not None and not all(hasattr(result, field) for field in FIELDS):
+            pytest.fail(
+                f"update_item({item_id}, …) returned {result!r}; expected the updated item "
+                "(a models.Item), or None when no item has that id. What to check: "
+                "`return db_item` at the end of update_item.",
+                pytrace=False,
+            )
+        return result
     pytest.fail(
         f"update_item({item_id}, ItemUpdate(**{sent!r})) tried to store NULL in a required "
         f"column: {reason}\n"
@@ -119,11 +128,21 @@ def create_item(crud: ModuleType, db: Session, item: Any) -> Any:
     pytest.fail(
         "create_item failed: SQLAlchemy could not refresh the new item, because it was never "
         'saved in the database ("Instance … is not persistent within this Session"). '
-        "db.refresh() reads a stored row back; without a commit there is none yet.\n"
+        "db.refresh() reads a stored row back, and there is none yet: either db.add(db_item) "
+        "is missing (then the commit has nothing to save), or db.commit() is.\n"
         "What to check in create_item: db.add(db_item), then db.commit(), then "
         "db.refresh(db_item).",
         pytrace=False,
     )
+
+
+def describe(item: Any) -> str:
+    """An item as a learner can recognise it in a message (not `<app.models.Item at 0x…>`)."""
+    if item is None:
+        return "None"
+    if all(hasattr(item, field) for field in ("id", *FIELDS)):
+        return f"the item with id {item.id} ({item.title!r})"
+    return repr(item)
 
 
 def test_create_item_stores_the_item_and_returns_it_with_an_id(
@@ -148,6 +167,21 @@ def test_create_item_stores_the_item_and_returns_it_with_an_id(
         "price": 89.99,
         "is_available": True,
     }, f"The stored row does not hold what was sent (with the defaults filled in): {stored}"
+
+
+def test_create_item_stores_every_field_sent(
+    crud: ModuleType, schemas: ModuleType, db_session: Session, read_back: ReadBack
+) -> None:
+    sent = {"title": "Old Radio", "description": "Needs a new valve", "price": 12.5}
+    new_item = schemas.ItemCreate(**sent, is_available=False)
+
+    stored = read_back(db_session, create_item(crud, db_session, new_item).id)
+
+    assert stored == {**sent, "is_available": False}, (
+        f"create_item was given ItemCreate(**{ {**sent, 'is_available': False} }), but the "
+        f"database holds {stored}. What to check: db_item = models.Item(**item.model_dump()), "
+        "which passes on every field the schema holds, not only some of them."
+    )
 
 
 def test_create_item_returns_the_item_refreshed_from_the_database(
@@ -189,29 +223,60 @@ def test_get_item_returns_the_item_with_that_id(
 
     assert found is not None, f"get_item({wanted.id}) returned None, but that item is stored."
     assert found.id == wanted.id, (
-        f"get_item({wanted.id}) returned the item with id {found.id}. What to check: "
+        f"get_item({wanted.id}) returned {describe(found)}. What to check: "
         ".filter(models.Item.id == item_id) before .first()."
     )
     assert fields_of(found) == fields_of(wanted)
 
 
+def get_item(crud: ModuleType, db: Session, item_id: int) -> Any:
+    """crud.get_item(db, item_id), with advice when it raises because no row matched."""
+    try:
+        return crud.get_item(db, item_id)
+    except NoResultFound:
+        pass
+    pytest.fail(
+        f"get_item({item_id}) raised NoResultFound: no item has that id, and get_item should "
+        "then return None. What to check: .first() (it gives None when nothing matches), "
+        "not .one().",
+        pytrace=False,
+    )
+
+
 def test_get_item_returns_none_for_a_missing_id(
     crud: ModuleType, db_session: Session, item_factory: type[factory.Factory]
 ) -> None:
-    stored = item_factory.create()
-    missing_id = stored.id + 1
+    first, removed, last = item_factory.create_batch(3)
+    # An id with stored items on both sides of it, and one after the last.
+    db_session.delete(removed)
+    db_session.commit()
 
-    found = crud.get_item(db_session, missing_id)
-
-    assert found is None, (
-        f"No item has id {missing_id}, so get_item should return None, got {found!r}. "
-        "What to check: .first() (it gives None when nothing matches), not .one()."
-    )
+    for missing_id in (removed.id, last.id + 1):
+        found = get_item(crud, db_session, missing_id)
+        assert found is None, (
+            f"Items {first.id} and {last.id} are stored, but none has id {missing_id}, so "
+            f"get_item({missing_id}) should return None; it returned {describe(found)}. "
+            "What to check: .filter(models.Item.id == item_id) (==, the very id asked for), "
+            "then .first(), which gives None when nothing matches."
+        )
 
 
 # --- get_items -----------------------------------------------------------------------------
 # The article's query has no ORDER BY, so the database may return rows in any order: these
 # checks compare sets of ids, never positions.
+def get_items(crud: ModuleType, db: Session, *arguments: int, **paging: int) -> list[Any]:
+    """crud.get_items(db, ...), which must give a list (a query is not a list of items yet)."""
+    items = crud.get_items(db, *arguments, **paging)
+    if not isinstance(items, list):
+        pytest.fail(
+            f"get_items returned {type(items).__name__} {items!r}, not a list of items. "
+            "What to check: .all() at the end of the query; it runs the query and gives the "
+            "list of rows.",
+            pytrace=False,
+        )
+    return items
+
+
 # With 25 items stored: get_items' keyword arguments, and how many items they should give.
 PAGES: list[tuple[dict[str, int], int]] = [
     ({}, 20),
@@ -230,7 +295,7 @@ def test_get_items_returns_pages_of_the_requested_size(
 
     wrong = []
     for paging, expected_count in PAGES:
-        count = len(crud.get_items(db_session, **paging))
+        count = len(get_items(crud, db_session, **paging))
         if count != expected_count:
             call = "".join(f", {name}={value}" for name, value in paging.items())
             wrong.append(f"  get_items(db{call}) gave {count} items, expected {expected_count}")
@@ -246,8 +311,8 @@ def test_get_items_skip_20_gives_the_5_items_the_first_page_left_out(
 ) -> None:
     all_ids = set(ids_of(item_factory.create_batch(25)))
 
-    first_page = set(ids_of(crud.get_items(db_session)))
-    rest = set(ids_of(crud.get_items(db_session, skip=20)))
+    first_page = set(ids_of(get_items(crud, db_session)))
+    rest = set(ids_of(get_items(crud, db_session, skip=20)))
 
     assert (len(rest), first_page & rest, first_page | rest) == (5, set(), all_ids), (
         f"The first page, get_items(db), holds {len(first_page)} items and the next one, "
@@ -264,7 +329,7 @@ def test_get_items_pages_cover_every_item_exactly_once(
 
     seen: list[int] = []
     for skip in range(0, 25, 7):
-        seen += ids_of(crud.get_items(db_session, skip=skip, limit=7))
+        seen += ids_of(get_items(crud, db_session, skip=skip, limit=7))
 
     assert sorted(seen) == sorted(all_ids), (
         "Reading 25 items in pages of 7 (skip=0, 7, 14, 21) should show every item exactly "
@@ -272,10 +337,40 @@ def test_get_items_pages_cover_every_item_exactly_once(
     )
 
 
+def test_get_items_takes_skip_before_limit(
+    crud: ModuleType, db_session: Session, item_factory: type[factory.Factory]
+) -> None:
+    item_factory.create_batch(25)
+
+    count = len(get_items(crud, db_session, 20, 3))
+
+    assert count == 3, (
+        f"With 25 items stored, get_items(db, 20, 3) gave {count} items, expected 3 (skip 20, "
+        "then at most 3). What to check: the parameters in the article's order, "
+        "def get_items(db: Session, skip: int = 0, limit: int = 20)."
+    )
+
+
+def test_get_items_lists_unavailable_items_too(
+    crud: ModuleType, db_session: Session, item_factory: type[factory.Factory]
+) -> None:
+    available = ids_of(item_factory.create_batch(2, is_available=True))
+    unavailable = ids_of(item_factory.create_batch(2, is_available=False))
+
+    listed = set(ids_of(get_items(crud, db_session)))
+
+    assert listed == {*available, *unavailable}, (
+        f"Items {available} are available and {unavailable} are not; get_items(db) should "
+        f"list all four, and listed {sorted(listed)}. What to check: no .filter() in "
+        "get_items; is_available is something to show, not a reason to hide an item."
+    )
+
+
 def test_get_items_of_an_empty_database_is_an_empty_list(
     crud: ModuleType, db_session: Session
 ) -> None:
-    assert crud.get_items(db_session) == []
+    items = get_items(crud, db_session)
+    assert items == [], f"No item is stored, so get_items(db) should give [], got {items!r}."
 
 
 # --- update_item ---------------------------------------------------------------------------
@@ -332,6 +427,32 @@ def test_update_item_can_clear_the_description(
     )
 
 
+def test_update_item_leaves_the_other_items_alone(
+    crud: ModuleType,
+    schemas: ModuleType,
+    db_session: Session,
+    item_factory: type[factory.Factory],
+    read_back: ReadBack,
+) -> None:
+    items = item_factory.create_batch(3)
+    before = {item.id: fields_of(item) for item in items}
+    target = items[1].id
+
+    update(crud, schemas, db_session, target, title="Renamed", price=1.5)
+
+    changed = [
+        item_id
+        for item_id, fields in before.items()
+        if item_id != target and read_back(db_session, item_id) != fields
+    ]
+    assert not changed, (
+        f"update_item(db, {target}, ItemUpdate(title='Renamed', price=1.5)) also changed "
+        f"item(s) {changed}. Only item {target} should change. What to check: update_item "
+        "changes the one item get_item(db, item_id) found (setattr on db_item), not every "
+        "row of the table."
+    )
+
+
 def test_update_item_returns_none_for_a_missing_id(
     crud: ModuleType, schemas: ModuleType, db_session: Session, item_factory: type[factory.Factory]
 ) -> None:
@@ -340,7 +461,7 @@ def test_update_item_returns_none_for_a_missing_id(
     result = update(crud, schemas, db_session, missing_id, price=5)
 
     assert result is None, (
-        f"No item has id {missing_id}; expected None, got {result!r}. What to check: "
+        f"No item has id {missing_id}; expected None, got {describe(result)}. What to check: "
         "`if not db_item: return None` right after get_item."
     )
 
@@ -385,8 +506,12 @@ def test_delete_item_removes_the_row(
 ) -> None:
     item_id = item_factory.create().id
 
-    assert crud.delete_item(db_session, item_id) is True, (
-        f"delete_item({item_id}) should report True when it deleted an item."
+    result = crud.delete_item(db_session, item_id)
+
+    assert result is True, (
+        f"delete_item({item_id}) should return True when it deleted an item; it returned "
+        f"{describe(result)}. What to check: `return True` after db.commit() (the value "
+        "True itself, not the item or a count)."
     )
     assert read_back(db_session, item_id) is None, (
         f"delete_item({item_id}) reported True, but a new session still finds the row. "
@@ -405,8 +530,10 @@ def test_delete_item_leaves_the_other_items_alone(
     crud.delete_item(db_session, doomed)
 
     for item_id in (keep_1, keep_2):
+        how = "instead" if read_back(db_session, doomed) is not None else "as well"
         assert read_back(db_session, item_id) is not None, (
-            f"Deleting item {doomed} also removed item {item_id}."
+            f"delete_item(db, {doomed}) removed item {item_id} {how}. What to check: "
+            "delete_item deletes the one item get_item(db, item_id) found."
         )
 
 
@@ -415,19 +542,30 @@ def test_delete_item_reports_false_for_a_missing_id(
 ) -> None:
     missing_id = item_factory.create().id + 1
 
-    assert crud.delete_item(db_session, missing_id) is False, (
-        f"No item has id {missing_id}, so delete_item should return False."
+    result = crud.delete_item(db_session, missing_id)
+
+    assert result is False, (
+        f"No item has id {missing_id}, so delete_item should return False; it returned "
+        f"{describe(result)}. What to check: `if not db_item: return False` right after "
+        "get_item."
     )
 
 
 def test_deleting_twice_gives_true_then_false(
-    crud: ModuleType, db_session: Session, item_factory: type[factory.Factory]
+    crud: ModuleType,
+    db_session: Session,
+    item_factory: type[factory.Factory],
+    read_back: ReadBack,
 ) -> None:
     item_id = item_factory.create().id
 
     first, second = crud.delete_item(db_session, item_id), crud.delete_item(db_session, item_id)
 
+    if read_back(db_session, item_id) is not None:
+        why = "A new session still finds the item: the delete was never committed (db.commit())."
+    else:
+        why = "The item is gone, so the second call found nothing: it should say so with False."
     assert (first, second) == (True, False), (
-        f"Deleting item {item_id} twice should give True, then False; got {first}, {second}. "
-        "If the second call also says True, the first delete was never committed."
+        f"Deleting item {item_id} twice should give True, then False; got {describe(first)}, "
+        f"{describe(second)}. {why}"
     )

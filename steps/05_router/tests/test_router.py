@@ -12,7 +12,8 @@ from typing import Any
 
 import factory
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx2 import Request, Response
 from hypothesis import HealthCheck, Phase, given, settings
@@ -54,8 +55,14 @@ shares_one_client = settings(
 
 
 @pytest.fixture
-def client(router: ModuleType, client_for: Callable[[FastAPI], TestClient]) -> TestClient:
+def client(
+    router: ModuleType, database: ModuleType, client_for: Callable[[FastAPI], TestClient]
+) -> TestClient:
     """A client for a bare app holding only the items router, under /api/v1."""
+    # The checks hand each request their own database by overriding app.database.get_db; a
+    # route that gets its session some other way would use the wrong database, and fail
+    # each check for a reason its advice cannot see. So that is looked at first.
+    expect_get_db(router.router, database.get_db)
     application = FastAPI()
     application.include_router(router.router, prefix="/api/v1")
     client = client_for(application)
@@ -67,6 +74,39 @@ def client(router: ModuleType, client_for: Callable[[FastAPI], TestClient]) -> T
         return client
     client.event_hooks["request"].append(lambda request: expect_a_route(request, served))
     return client
+
+
+def dependencies_of(route: Any) -> set[Callable[..., Any]]:
+    """Every function FastAPI calls for `route` before its handler (Depends(...), nested)."""
+    found: set[Callable[..., Any]] = set()
+    waiting = list(route.dependant.dependencies)
+    while waiting:
+        dependency = waiting.pop()
+        if dependency.call is not None:
+            found.add(dependency.call)
+        waiting += dependency.dependencies
+    return found
+
+
+def expect_get_db(items_router: APIRouter, get_db: Callable[..., Any]) -> None:
+    """Fail, with the same message for every check, if a route does not use Depends(get_db)."""
+    without = [
+        f"    {method} {route.path}"
+        for route in items_router.routes
+        if isinstance(route, APIRoute) and get_db not in dependencies_of(route)
+        for method in sorted(route.methods or ())
+    ]
+    if without:
+        pytest.fail(
+            "These routes of app/router.py do not get their session from app.database.get_db:\n"
+            + "\n".join(without)
+            + "\nEach handler takes `db: Session = Depends(get_db)`, with get_db imported from "
+            "app.database (`from app.database import get_db`). get_db opens a session for the "
+            "request and closes it afterwards; Depends(SessionLocal), a session made once in "
+            "router.py, or a get_db of router.py's own would each bypass it (and the checks, "
+            "which give every request its own test database through get_db).",
+            pytrace=False,
+        )
 
 
 # The routes the checks call, as (method, path) with every {parameter} written as {}.
@@ -90,30 +130,48 @@ def routes_of(application: FastAPI) -> list[tuple[str, str]]:
 
 
 def route_key(method: str, path: str) -> tuple[str, str]:
-    """(method, path) with {parameters} as {} and no trailing slash (FastAPI redirects)."""
-    return method, re.sub(r"\{[^}]*\}", "{}", path).rstrip("/")
+    """(method, path) with every {parameter} written as {}."""
+    return method, re.sub(r"\{[^}]*\}", "{}", path)
 
 
 def expect_a_route(request: Request, served: list[tuple[str, str]]) -> None:
     """Fail with a routing message when no route of the router is meant for `request`."""
     path = ITEMS if request.url.path == ITEMS else ITEMS + "{}"
+    if route_key(request.method, path) not in {route_key(*route) for route in served}:
+        pytest.fail(routing_problem(served), pytrace=False)
+
+
+def routing_problem(served: list[tuple[str, str]]) -> str:
+    """What is missing from the routes the router serves, and how to write them.
+
+    Paths are compared exactly: for a path that differs only by its last "/", FastAPI
+    answers a redirect (307), which the checks' client would follow but `curl -X PATCH`
+    and many other clients do not. The message is the same for every check, so that it is
+    shown once and then referred to.
+    """
     have = {route_key(*route) for route in served}
-    if route_key(request.method, path) in have:
-        return
-    # The same message for every check, so that it is shown once and then referred to.
     missing = [route for route in EXPECTED_ROUTES if route_key(*route) not in have]
+    without_slash = {(method, path.rstrip("/")) for method, path in have}
+    slash_advice = (
+        '\n  Some paths differ only by the "/" at the end: the collection is '
+        '@router.get("/") and @router.post("/") (with the slash), one item is '
+        '@router.get("/{item_id}") (without it). FastAPI answers the other spelling with a '
+        "307 redirect, which many clients do not follow."
+        if any((method, path.rstrip("/")) in without_slash for method, path in missing)
+        else ""
+    )
     listing = "\n".join(f"    {method} {path}" for method, path in served)
-    pytest.fail(
+    return (
         "app/router.py does not serve the routes the checks call (under /api/v1, where "
         "main.py will mount the router).\n  Missing:\n"
         + "\n".join(f"    {m} {p.replace('{}', '{item_id}')}" for m, p in missing)
         + "\n  Your router serves:\n"
         + (listing or "    no routes at all")
+        + slash_advice
         + '\nWhat to check in app/router.py: router = APIRouter(prefix="/items", '
         'tags=["Items"]), and the decorators @router.get("/"), @router.post("/"), '
         '@router.get("/{item_id}"), @router.patch("/{item_id}") (PATCH, not PUT: it '
-        'changes only the fields sent) and @router.delete("/{item_id}").',
-        pytrace=False,
+        'changes only the fields sent) and @router.delete("/{item_id}").'
     )
 
 
@@ -215,9 +273,12 @@ def test_post_fills_in_the_defaults(client: TestClient) -> None:
 
     assert response.status_code == 201, f"Expected 201, got {response.status_code}: {response.text}"
     body = response.json()
-    assert (body.get("description"), body.get("is_available")) == (None, True), (
-        f"An item sent without description and is_available should have description null and "
-        f"is_available true, got {body}."
+    shown = {field: body.get(field, "(left out)") for field in ("description", "is_available")}
+    assert shown == {"description": None, "is_available": True}, (
+        f"An item sent without description and is_available should be answered with "
+        f'"description": null and "is_available": true, got {body}. What to check: '
+        "the defaults in ItemCreate, and no response_model_exclude_none (or _exclude_unset) "
+        "on the route: a field that is null is still part of the answer."
     )
 
 
@@ -259,6 +320,73 @@ def test_an_id_that_is_not_a_number_is_422(client: TestClient) -> None:
     problem = refusal_problem(client.get(f"{ITEMS}keyboard"), "item_id")
 
     assert not problem, f"GET {ITEMS}keyboard: {problem}\nWhat to check: `item_id: int`."
+
+
+# --- What /docs shows ------------------------------------------------------------------
+def test_the_routes_are_grouped_under_items_in_the_docs(
+    router: ModuleType, client: TestClient
+) -> None:
+    application = FastAPI()
+    application.include_router(router.router, prefix="/api/v1")
+
+    tags = {
+        f"{method.upper()} {path}": operation.get("tags", [])
+        for path, operations in application.openapi()["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    wrong = {route: tag for route, tag in tags.items() if tag != ["Items"]}
+    assert not wrong, (
+        'Every route should carry the tag "Items", which /docs uses as the heading of its '
+        f"group; these do not: {wrong}. What to check: "
+        'router = APIRouter(prefix="/items", tags=["Items"]).'
+    )
+
+
+# (method, path, the schema its success answer should have)
+ANSWER_SCHEMAS = [
+    ("post", "/api/v1/items/", {"$ref": "#/components/schemas/ItemOut"}),
+    ("get", "/api/v1/items/", {"type": "array", "items": {"$ref": "#/components/schemas/ItemOut"}}),
+    ("get", "/api/v1/items/{item_id}", {"$ref": "#/components/schemas/ItemOut"}),
+    ("patch", "/api/v1/items/{item_id}", {"$ref": "#/components/schemas/ItemOut"}),
+]
+
+
+def test_each_route_documents_the_items_it_answers_with(
+    router: ModuleType, client: TestClient
+) -> None:
+    application = FastAPI()
+    application.include_router(router.router, prefix="/api/v1")
+    paths = application.openapi()["paths"]
+    # A route that is missing altogether has its own message, the one every check shares.
+    served = routes_of(application)
+    if not set(EXPECTED_ROUTES) <= {route_key(*route) for route in served}:
+        pytest.fail(routing_problem(served), pytrace=False)
+
+    wrong = []
+    for method, path, expected in ANSWER_SCHEMAS:
+        answers = paths.get(path, {}).get(method, {}).get("responses", {})
+        success: dict[str, Any] = next(
+            (answer for code, answer in answers.items() if code.startswith("2")), {}
+        )
+        schema = success.get("content", {}).get("application/json", {}).get("schema")
+        # FastAPI names a list's schema after the route ("title"); only the shape matters here.
+        if schema is not None:
+            schema = {key: value for key, value in schema.items() if key != "title"}
+        if schema != expected:
+            wrong.append(f"  {method.upper()} {path}: {schema or 'no schema'}")
+
+    assert not wrong, (
+        "In /docs (the OpenAPI schema), each route should say it answers with ItemOut (the "
+        "list: an array of ItemOut), so that clients know what they will get. Instead:\n"
+        + "\n".join(wrong)
+        + "\nWhat to check: response_model=schemas.ItemOut on POST, GET one and PATCH, and "
+        "response_model=list[schemas.ItemOut] on the list."
+    )
+
+
+def test_the_routes_get_their_session_from_get_db(router: ModuleType, database: ModuleType) -> None:
+    expect_get_db(router.router, database.get_db)
 
 
 # --- Invalid bodies ----------------------------------------------------------------------
