@@ -497,8 +497,15 @@ _examples = DirectoryBasedExampleDatabase(REPO_ROOT / ".hypothesis" / "examples"
 # No explain phase: it re-runs a failing example hundreds of times under a tracer, which
 # turned a one-second failure into a minute; the shrunk example is what a learner needs.
 _NO_EXPLAIN = tuple(phase for phase in Phase if phase is not Phase.explain)
+# report_multiple_bugs=False: when two mistakes break one property, the learner gets the
+# simplest failure, fixes it and runs again, instead of an ExceptionGroup of both.
 settings.register_profile(
-    "fast", max_examples=25, deadline=None, database=_examples, phases=_NO_EXPLAIN
+    "fast",
+    max_examples=25,
+    deadline=None,
+    database=_examples,
+    phases=_NO_EXPLAIN,
+    report_multiple_bugs=False,
 )
 settings.register_profile(
     "thorough",
@@ -507,6 +514,7 @@ settings.register_profile(
     database=None,
     phases=_NO_EXPLAIN,
     suppress_health_check=[HealthCheck.too_slow],
+    report_multiple_bugs=False,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
@@ -619,6 +627,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     if call.excinfo is not None and item.config.stash.get(_BRIEF, False):
         _drop_assertion_details(call.excinfo.value)
+        _drop_fixture_arguments(call.excinfo.value, getattr(item, "fixturenames", []))
     report: pytest.TestReport = yield
     if report.failed and call.excinfo is not None:
         advice = _framework_advice(call.excinfo.value)
@@ -655,14 +664,15 @@ def _error_in_learner_code(error: BaseException, check_file: Path, app_dir: Path
         else:
             continue
         lines.append(f"  {where}, line {frame.lineno}, in {frame.name}:\n      {frame.line}")
-    if not any(PACKAGE + "/" in line for line in lines):
+    hint = _runtime_hint(error)
+    if not hint and not any(PACKAGE + "/" in line for line in lines):
         return ""  # not the learner's code: pytest's own report is the right one
     notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", []))
     return (
         f"{type(error).__name__}: {error}{notes}\n{_WHERE_IT_HAPPENED}\n"
         + "\n".join(lines)
         + "\n"
-        + _runtime_hint(error)
+        + hint
         + "(Frames of libraries are left out; --tb=long shows them.)"
     )
 
@@ -699,7 +709,41 @@ def _runtime_hint(error: BaseException) -> str:
             "lifespan runs Base.metadata.create_all(bind=engine) before `yield`, and "
             "FastAPI(..., lifespan=lifespan) uses it.\n"
         )
+    not_null = re.search(r"NOT NULL constraint failed: items\.(\w+)", str(error))
+    if not_null:
+        return _NOT_NULL_HINTS.get(not_null.group(1), "")
+    if "Not a boolean value: '" in str(error):
+        return (
+            "A text was given where SQLAlchemy expects True or False: a Boolean column's "
+            "default is the value True (`default=True`), not the text 'True'.\n"
+        )
     return ""
+
+
+# The database refused NULL in a column of items: why that column got none, and the fix.
+_NOT_NULL_HINTS = {
+    "id": (
+        "The database did not number the new item. SQLite numbers a row by itself only when "
+        "its primary key is an INTEGER column: `id = Column(Integer, primary_key=True, "
+        "index=True)`, with no BigInteger, autoincrement=False or default.\n"
+    ),
+    "description": (
+        "The item had no description, which the article allows (it is optional), but the "
+        "column refuses NULL. What to check in app/models.py: "
+        "`description = Column(String, nullable=True)`.\n"
+    ),
+    "is_available": (
+        "The item was saved without is_available, and the column refuses NULL with no "
+        "default to fill in. What to check in app/models.py: "
+        "`is_available = Column(Boolean, default=True)`.\n"
+    ),
+    "title": (
+        "An item reached the database with no title. If this happened while updating one, "
+        "every field the client did not send was written as None: "
+        "item.model_dump(exclude_unset=True) gives only the fields sent.\n"
+    ),
+}
+_NOT_NULL_HINTS["price"] = _NOT_NULL_HINTS["title"].replace("title", "price")
 
 
 def _drop_assertion_details(error: BaseException) -> None:
@@ -717,6 +761,23 @@ def _drop_assertion_details(error: BaseException) -> None:
     message, found, _ = text.partition("\nassert ")
     if found:
         error.args = (message,)
+
+
+def _drop_fixture_arguments(error: BaseException, fixtures: list[str]) -> None:
+    """Keep only the invented values in the example Hypothesis reports for a failed property.
+
+    Its "Failing test case" note lists every argument of the check, the pytest fixtures too
+    (`crud=<module 'app.crud' from '…'>`, `read_back=read`): the same in every run, and no
+    help in reproducing the failure.
+    """
+    notes = getattr(error, "__notes__", None)
+    if not notes or not fixtures:
+        return
+    fixture_argument = re.compile(rf"^\s+(?:{'|'.join(map(re.escape, fixtures))})=.*,$")
+    error.__notes__ = [
+        "\n".join(line for line in note.splitlines() if not fixture_argument.match(line))
+        for note in notes
+    ]
 
 
 # Errors FastAPI raises because of the learner's code: (headline, what to check).

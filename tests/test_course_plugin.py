@@ -625,6 +625,57 @@ def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "fix"),
+    [
+        pytest.param(
+            "description = Column(String, nullable=True)",
+            "description = Column(String, nullable=False)",
+            "`description = Column(String, nullable=True)`",
+            id="description-not-null",
+        ),
+        pytest.param(
+            "id = Column(Integer,",
+            "id = Column(BigInteger,",
+            "The database did not number the new item",
+            id="big-integer-id",
+        ),
+    ],
+)
+def test_a_database_refusal_caused_by_the_model_names_the_column_fix(
+    tmp_path: Path, right: str, wrong: str, fix: str
+) -> None:
+    project = _snapshot_with_a_mistake(tmp_path, "02_models", "models", right, wrong)
+    models_py = project / "app" / "models.py"
+    models_py.write_text(
+        models_py.read_text(encoding="utf-8").replace(
+            "import Boolean,", "import BigInteger, Boolean,"
+        ),
+        encoding="utf-8",
+    )
+
+    run = _pytest("steps/02_models", "--app-dir", str(project), "-k", "numbers_new_items")
+
+    assert "NOT NULL constraint failed" in run.stdout, run.stdout
+    assert fix in run.stdout, f"expected the fix {fix!r} in:\n{run.stdout}"
+    assert "sqlalchemy/orm/session.py" not in run.stdout, f"library frames are noise:\n{run.stdout}"
+
+
+@pytest.mark.slow
+def test_a_failed_property_shows_only_the_invented_example(tmp_path: Path) -> None:
+    project = _snapshot_with_a_mistake(
+        tmp_path, "04_crud", "crud", "exclude_unset=True", "exclude_none=True"
+    )
+
+    run = _pytest("steps/04_crud", "--app-dir", str(project), "-k", "changes_exactly")
+
+    example = run.stdout.partition("Failing test case:")[2].partition("short test summary")[0]
+    assert "sent=" in example, f"expected the example Hypothesis found:\n{run.stdout}"
+    assert "crud=" not in example, f"the fixtures are not part of the example:\n{example}"
+    assert "read_back=" not in example, f"the fixtures are not part of the example:\n{example}"
+
+
+@pytest.mark.slow
 def test_a_summary_line_says_what_is_wrong_not_just_what_comes_first(tmp_path: Path) -> None:
     # The message starts "With 25 items stored:"; its summary line must go on to the problem.
     project = _snapshot_with_a_mistake(
