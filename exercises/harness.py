@@ -49,6 +49,21 @@ def shown(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+ABSENT = "(not in the answer)"
+
+
+def differing_fields(expected: Mapping[str, Any], got: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of GOT that do not hold EXPECTED's value; one GOT lacks reads ABSENT.
+
+    (A field left out of an answer is a different mistake from a field that is null.)
+    """
+    return {
+        key: got.get(key, ABSENT)
+        for key, value in expected.items()
+        if key not in got or got[key] != value
+    }
+
+
 @dataclass
 class Reply:
     """One request and its answer, able to describe itself in a failure message."""

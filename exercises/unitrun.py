@@ -59,6 +59,7 @@ from typing import Any
 
 from exercises import sandbox
 from exercises.confine import SANDBOX_FAILED
+from exercises.grade import learner_output
 from exercises.spec import Exercise, ExerciseError
 
 PER_RUN_LIMIT = 30.0
@@ -525,6 +526,10 @@ class Grading:
             *(["--tb=no"] if stop_at_first_failure else ["-rfE", "--tb=native"]),
             "-W",
             "ignore::DeprecationWarning",
+            # The grader loads Hypothesis' plugin by name after importing it, and pytest warns
+            # that it cannot rewrite its asserts: a note about the grader, not the learner.
+            "-W",
+            "ignore::pytest.PytestAssertRewriteWarning",
             *(["-x"] if stop_at_first_failure else []),
             "tests",
         ]
@@ -557,6 +562,8 @@ class Grading:
         # Only ever used to skip a rerun, which can only cost the learner: safe to read.
         hypothesis_tests = f"{self.marker}0\n" not in text
         text = "\n".join(line for line in text.splitlines() if self.marker not in line).strip()
+        if not stop_at_first_failure:  # a report the learner may read: their frames only
+            text = learner_output(text, project)
         return Run(code, timed_out, text + "\n", hypothesis_tests)
 
     def why_not_counted(self, run: Run, examples: int, which: str) -> str:

@@ -111,6 +111,53 @@ MIXED: list[tuple[str, Path, tuple[str, str, str] | None, float]] = [
 # --- typical mistakes in the new exercises: (exercise, name, edit, the tests it loses) -----
 MISTAKES: list[tuple[str, str, Edit | list[Edit], set[str]]] = [
     (
+        # PUT deletes the item and adds a new one: the replaced item gets another id.
+        "01_put",
+        "put_recreates_the_item",
+        (
+            "app/crud.py",
+            "    for key, value in item.model_dump().items():\n"
+            "        setattr(db_item, key, value)\n",
+            "    db.delete(db_item)\n    db.commit()\n"
+            "    db_item = models.Item(**item.model_dump())\n    db.add(db_item)\n",
+        ),
+        {"put_replaces_every_field"},
+    ),
+    (
+        # PUT writes the body over every row of the table, not only the item in the path.
+        "01_put",
+        "put_updates_every_item",
+        (
+            "app/crud.py",
+            "    for key, value in item.model_dump().items():\n"
+            "        setattr(db_item, key, value)\n",
+            "    db.query(models.Item).update(item.model_dump())\n",
+        ),
+        {"put_replaces_every_field"},
+    ),
+    (
+        # The same slip in exercise 04's PATCH: every item gets the quantity sent.
+        "04_new_column_migration",
+        "patch_updates_every_item",
+        (
+            "app/crud.py",
+            "    for key, value in update_data.items():\n        setattr(db_item, key, value)\n",
+            "    db.query(models.Item).update(update_data)\n",
+        ),
+        {"quantity_is_stored_and_patched"},
+    ),
+    (
+        # The migration adds quantity as a FLOAT column: whole numbers are what was asked.
+        "04_new_column_migration",
+        "float_column",
+        (
+            "alembic/versions/20261126_add_item_quantity.py",
+            'sa.Column("quantity", sa.Integer(),',
+            'sa.Column("quantity", sa.Float(),',
+        ),
+        {"upgrade_keeps_existing_rows"},
+    ),
+    (
         # The migration adds the column without a server default: the existing rows get NULL.
         "04_new_column_migration",
         "no_server_default",

@@ -28,6 +28,7 @@ import pytest
 from exercises import sandbox
 from exercises.grade import Batch, grade_batches
 from exercises.spec import load
+from exercises.unitrun import variants
 
 PUT = load("01_put")
 UNIT = load("06_property_tests")
@@ -367,6 +368,15 @@ COUNT_IN_SYSV_IPC = textwrap.dedent(
         assert RUN <= 2
     """
 )
+# A finer fingerprint: one assert per mutant, that the very text the mutant changes is in
+# the app. It passes on the reference and fails on every mutant; only a rewrite that spells
+# each of those places differently can tell it from real tests.
+MUTATED_LINES_TEST = "import pathlib\n\n" + "".join(
+    f"def test_{mutant.name}_line_is_there():\n"
+    f"    source = pathlib.Path('app/{mutant.file}').read_text()\n"
+    f"    assert {mutant.old!r} in source\n\n"
+    for mutant in variants(UNIT)[0]
+)
 UNIT_ATTACKS: dict[str, dict[str, str]] = {
     "unit_conftest": {"tests/conftest.py": FINGERPRINT, "conftest.py": FINGERPRINT},
     "unit_pytest_config": {
@@ -383,6 +393,7 @@ UNIT_ATTACKS: dict[str, dict[str, str]] = {
         "tests/evil.pth": "import sitecustomize\n",
     },
     "unit_fingerprint_test": {"tests/test_fingerprint.py": FINGERPRINT_TEST},
+    "unit_checks_the_mutated_lines": {"tests/test_source.py": MUTATED_LINES_TEST},
     "unit_monkeypatches_pytest": {
         "tests/test_forge.py": textwrap.dedent(
             """
@@ -533,6 +544,15 @@ def test_a_test_that_fingerprints_the_app_fails_on_a_correct_rewrite(
     unit_results: dict[str, Any],
 ) -> None:
     score, text = _score_and_text(unit_results, "unit_fingerprint_test")
+    assert score == 0, text
+    assert "a correct rewrite of the app" in text, text
+
+
+@pytest.mark.slow
+def test_a_test_of_the_lines_the_mutants_change_fails_on_a_correct_rewrite(
+    unit_results: dict[str, Any],
+) -> None:
+    score, text = _score_and_text(unit_results, "unit_checks_the_mutated_lines")
     assert score == 0, text
     assert "a correct rewrite of the app" in text, text
 

@@ -4,7 +4,7 @@ Each check talks to the learner's app over HTTP; its failure message describes t
 and the expected answer, never this code.
 """
 
-from exercises.harness import ITEMS, Context, check, expect, shown
+from exercises.harness import ITEMS, Context, check, differing_fields, expect, shown
 
 FULL = {
     "title": "Desk lamp",
@@ -20,7 +20,7 @@ def _create(ctx: Context, body: dict[str, object]) -> dict[str, object]:
 
 def _assert_stored(ctx: Context, item_id: object, expected: dict[str, object], after: str) -> None:
     stored = ctx.api.get(f"{ITEMS}{item_id}").expect(200).item()
-    wrong = {key: stored.get(key) for key, value in expected.items() if stored.get(key) != value}
+    wrong = differing_fields(expected, stored)
     expect(
         not wrong,
         f"After {after}, GET {ITEMS}{item_id} should show {shown(expected)}; "
@@ -30,16 +30,36 @@ def _assert_stored(ctx: Context, item_id: object, expected: dict[str, object], a
 
 @check("put_replaces_every_field")
 def put_replaces_every_field(ctx: Context) -> None:
+    # The item replaced is between two others (not the newest), which must stay as they are.
+    before = _create(ctx, {"title": "Shelf", "description": "pine", "price": 49.0})
     item = _create(ctx, {"title": "Old lamp", "description": "dusty", "price": 9.5})
+    after = _create(ctx, {"title": "Rug", "price": 80.0, "is_available": False})
     path = f"{ITEMS}{item['id']}"
     reply = ctx.api.put(path, json=FULL).expect(200, why="with the replaced item")
     answered = reply.item()
-    wrong = {key: answered.get(key) for key, value in FULL.items() if answered.get(key) != value}
+    wrong = differing_fields(FULL, answered)
     expect(
         not wrong, f"{reply.request} should answer the new values; these differ: {shown(wrong)}."
     )
-    expect(answered.get("id") == item["id"], f"{reply.request} must keep the id {item['id']}.")
+    expect(
+        answered.get("id") == item["id"],
+        f"{reply.request} must keep the id {item['id']} (the item is changed in place, not "
+        f"deleted and created again); it answered id {shown(answered.get('id'))}.",
+    )
     _assert_stored(ctx, item["id"], FULL, f"PUT {path}")
+    for other in (before, after):
+        _assert_stored(ctx, other["id"], other, f"PUT {path} (of another item)")
+    # An id in the body does not move the item: the path names it.
+    moved = ctx.api.put(path, json={**FULL, "id": 876543})
+    if moved.status != 422:  # refusing a body with an id is fine too
+        moved.expect(200, why="(an id in the body does not change which item is replaced)")
+        expect(
+            moved.item().get("id") == item["id"],
+            f"{moved.request} must keep the item's id {item['id']}; the id in the path names "
+            f"the item, and an id in the body changes nothing. It answered {shown(moved.item())}.",
+        )
+    ctx.api.get(f"{ITEMS}876543").expect(404, why=f"after {moved.request}: no item 876543")
+    _assert_stored(ctx, item["id"], FULL, moved.request)
 
 
 @check("put_resets_omitted_fields")
@@ -80,7 +100,10 @@ def put_validates_values(ctx: Context) -> None:
         {"title": "", "price": 10.0},
         {"title": "Lamp", "price": 0},
         {"title": "Lamp", "price": -3},
+        {"title": "x" * 201, "price": 10.0},
         {"title": None, "price": 10.0},
+        {"title": "Lamp", "price": None},
+        {"title": "Lamp", "price": 10.0, "is_available": None},
     ):
         reply = ctx.api.put(path, json=body)
         reply.expect(422, why="because the body breaks the same rules as POST")

@@ -55,6 +55,20 @@ def q_finds_title_substring(ctx: Context) -> None:
     _expect_titles(reply, items, ["Mechanical keyboard qa7x"], stored)
     reply, items = _list(ctx, {"q": "no such title zz9"})
     _expect_titles(reply, items, [], stored)
+    # The text as a whole, in its order: not each word somewhere.
+    reply, items = _list(ctx, {"q": "keyboard mechanical"})
+    _expect_titles(reply, items, [], stored)
+    # The title only: an item whose description holds the text is not listed.
+    body = {"title": "Lamp qd7x", "description": "matches qe7x", "price": 9.0}
+    ctx.api.post(ITEMS, json=body).expect(201)
+    reply, items = _list(ctx, {"q": "qe7x"})
+    _expect_titles(reply, items, [], 'With Lamp qd7x (description "matches qe7x") stored, ')
+    # % and _ are characters like any other, not SQL LIKE wildcards.
+    wild = [("50% off", 5.0, True), ("500 off", 5.0, True), ("a_b", 5.0, True), ("axb", 5.0, True)]
+    _create(ctx, "wc7x", wild)
+    for text, expected in (("50% off wc7x", ["50% off wc7x"]), ("a_b wc7x", ["a_b wc7x"])):
+        reply, items = _list(ctx, {"q": text})
+        _expect_titles(reply, items, expected, _stored("wc7x", wild))
 
 
 @check("q_ignores_case")
@@ -130,11 +144,11 @@ def filters_combine_with_paging(ctx: Context) -> None:
         f"{stored}{reply.request} should list the 2nd and 3rd matching items in id order, "
         f"ids {ids[1:3]}; it listed ids {got}.",
     )
-    reply, items = _list(ctx, {"q": "pg7x", "min_price": 12, "skip": 2, "limit": 5})
+    reply, items = _list(ctx, {"q": "pg7x", "min_price": 11.5, "skip": 2, "limit": 5})
     got = [item.get("id") for item in items]
     expect(
         got == ids[4:],
-        f"{stored}{reply.request} should list ids {ids[4:]} (the 3rd item priced 12 or "
+        f"{stored}{reply.request} should list ids {ids[4:]} (the 3rd item priced 11.5 or "
         f"more, and what follows); it listed ids {got}.",
     )
 

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from exercises.harness import ITEMS, Context, check, expect, fail, shown
+from exercises.harness import ITEMS, Context, check, differing_fields, expect, fail, shown
 
 # What the starter's revision 0001 creates on SQLite (tests/test_exercises_04_05.py checks
 # that this is still exactly the starter's schema).
@@ -68,6 +68,25 @@ def alembic(ctx: Context, *args: str) -> None:
         fail(f"`alembic {' '.join(args)}` {what}. Its last output:\n{lines}")
 
 
+def schema(path: Path) -> tuple[str, ...]:
+    """The CREATE statements of the database's tables and indexes, in a stable order."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name"
+        ).fetchall()
+    connection.close()
+    return tuple(row[0] for row in found)
+
+
+def quantity_column(path: Path) -> tuple[str, bool] | None:
+    """The declared type of items.quantity and whether it is NOT NULL (None: no column)."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute("PRAGMA table_info(items)").fetchall()
+    connection.close()
+    # PRAGMA table_info rows: (cid, name, type, notnull, default, pk)
+    return next(((row[2].upper(), bool(row[3])) for row in found if row[1] == "quantity"), None)
+
+
 def columns(path: Path) -> list[str]:
     """The column names of the items table (empty when there is no such table)."""
     with sqlite3.connect(path) as connection:
@@ -100,6 +119,11 @@ def create(ctx: Context, body: dict[str, object]) -> dict[str, Any]:
 @check("upgrade_keeps_existing_rows")
 def upgrade_keeps_existing_rows(ctx: Context) -> None:
     path = database(ctx)
+    # Revision 0001 built the databases already deployed: it must stay as it was. (Judged
+    # last, so that the checks after this one find the database migrated either way.)
+    path.unlink(missing_ok=True)
+    alembic(ctx, "upgrade", "0001")
+    revision_0001_kept = schema(path) == SCHEMA_0001
     create_database_at_0001(path)
     alembic(ctx, "upgrade", "head")
     expect(
@@ -107,6 +131,14 @@ def upgrade_keeps_existing_rows(ctx: Context) -> None:
         "After `alembic upgrade head` on a database at revision 0001 (the starter's), the "
         f"items table has no quantity column; its columns are {columns(path)}. Is your "
         "revision's down_revision '0001', and does its upgrade() add the column?",
+    )
+    declared = quantity_column(path)
+    expect(
+        declared == ("INTEGER", True),
+        "After `alembic upgrade head`, items.quantity should be an INTEGER column that "
+        f"refuses NULL; the database declares it {declared[0] if declared else '?'}, "
+        f"{'NOT NULL' if declared and declared[1] else 'nullable'}. What to check in your "
+        'revision: sa.Column("quantity", sa.Integer(), nullable=False, server_default=...).',
     )
     listed = ctx.api.get(ITEMS, params={"limit": 100}).expect(200).items()
     by_id = {item.get("id"): item for item in listed}
@@ -119,13 +151,19 @@ def upgrade_keeps_existing_rows(ctx: Context) -> None:
         )
         assert item is not None
         expected = {**row, "is_available": bool(row["is_available"]), "quantity": 0}
-        wrong = {key: item.get(key) for key, value in expected.items() if item.get(key) != value}
+        wrong = differing_fields(expected, item)
         expect(
             not wrong,
             f"Item {row['id']} existed before the migration; afterwards it should read "
             f"{shown(expected)} (quantity 0 for every existing row: a server default); "
             f"these fields differ: {shown(wrong)}.",
         )
+    expect(
+        revision_0001_kept,
+        "`alembic upgrade 0001` on an empty database should build the starter's schema, "
+        "but it builds something else: revision 0001 was changed. Databases already "
+        "deployed were made by the starter's 0001; a change belongs in your new revision.",
+    )
 
 
 @check("quantity_defaults_to_0")
@@ -146,6 +184,7 @@ def quantity_defaults_to_0(ctx: Context) -> None:
 
 @check("quantity_is_stored_and_patched")
 def quantity_is_stored_and_patched(ctx: Context) -> None:
+    other = create(ctx, {"title": "Stapler", "price": 8.0, "quantity": 2})
     reply = ctx.api.post(ITEMS, json={**ITEM, "quantity": 7}).expect(201)
     item = reply.item()
     expect(
@@ -156,11 +195,17 @@ def quantity_is_stored_and_patched(ctx: Context) -> None:
     patched = ctx.api.patch(path, json={"quantity": 3}).expect(200)
     stored = ctx.api.get(path).expect(200).item()
     expected = {**ITEM, "quantity": 3}
-    wrong = {key: stored.get(key) for key, value in expected.items() if stored.get(key) != value}
+    wrong = differing_fields(expected, stored)
     expect(
         not wrong,
         f"After {patched.request}, GET {path} should show {shown(expected)} (only quantity "
         f"changed); these fields differ: {shown(wrong)}.",
+    )
+    untouched = ctx.api.get(f"{ITEMS}{other['id']}").expect(200).item()
+    expect(
+        not differing_fields(other, untouched),
+        f"{patched.request} changed another item too: GET {ITEMS}{other['id']} should still "
+        f"show {shown(other)}, and shows {shown(untouched)}. A PATCH changes only its item.",
     )
     zero = ctx.api.patch(path, json={"quantity": 0}).expect(200, why="(0 is a valid quantity)")
     expect(
@@ -184,9 +229,14 @@ def invalid_quantity_is_422(ctx: Context) -> None:
         )
         stored = ctx.api.get(path).expect(200).item()
         expect(
-            stored.get("quantity") == 5,
+            "quantity" in stored,
+            f"GET {path} should show the item's quantity; it answered {shown(stored)}. "
+            "Is quantity a field of ItemOut?",
+        )
+        expect(
+            stored["quantity"] == 5,
             f"The refused {reply.request} must change nothing, but GET {path} now shows "
-            f"quantity {shown(stored.get('quantity'))} instead of 5.",
+            f"quantity {shown(stored['quantity'])} instead of 5.",
         )
 
 

@@ -53,7 +53,10 @@ def fresh_client() -> Iterator[TestClient]:
 
     app.dependency_overrides[get_db] = test_db
     try:
-        yield TestClient(app)  # no `with`: the app's start-up would create ./app.db
+        # No `with`: the app's start-up would create ./app.db. raise_server_exceptions=False:
+        # a crash comes back as a 500 answer, as any client would see it, so a test finds
+        # a bug only by checking the answer (its status, its body), never by luck.
+        yield TestClient(app, raise_server_exceptions=False)
     finally:
         app.dependency_overrides.clear()
         engine.dispose()

@@ -90,25 +90,55 @@ EQUIVALENTS = [
             "    update_data = item.model_dump(exclude_unset=True)\n"
             "    for key, value in update_data.items():\n"
             "        setattr(db_item, key, value)\n"
+            "    db.commit()\n"
         ),
         "new": (
-            "    sent = item.model_dump(exclude_unset=True)  # the same, spelled differently\n"
+            "    sent = {name: getattr(item, name) for name in item.model_fields_set}\n"
             "    for name in sent:\n"
             "        setattr(db_item, name, sent[name])\n"
+            "    Session.commit(db)\n"
         ),
+    },
+    {
+        "name": "limit_then_offset",
+        "file": "crud.py",
+        "old": ".offset(skip).limit(limit)",
+        "new": ".limit(limit).offset(skip)",
     },
     {
         "name": "is_none_check",
         "file": "router.py",
         "old": (
+            "    updated = crud.update_item(db, item_id, item)\n"
             "    if not updated:\n"
             '        raise HTTPException(status_code=404, detail="Item not found")\n'
             "    return updated\n"
         ),
         "new": (
-            "    if updated is None:\n"
+            "    found = crud.update_item(db, item_id, item)\n"
+            "    if found is None:\n"
             '        raise HTTPException(status.HTTP_404_NOT_FOUND, "Item not found")\n'
-            "    return updated\n"
+            "    return found\n"
         ),
+    },
+    {
+        "name": "schema_spelling",
+        "file": "schemas.py",
+        "old": (
+            "    title: str | None = Field(default=None, min_length=1, max_length=200)\n"
+            "    description: str | None = None\n"
+            "    price: float | None = Field(default=None, gt=0)\n"
+        ),
+        "new": (
+            "    title: str | None = Field(None, max_length=200, min_length=1)\n"
+            "    description: str | None = None\n"
+            "    price: float | None = Field(None, gt=0.0)\n"
+        ),
+    },
+    {
+        "name": "validator_order",
+        "file": "schemas.py",
+        "old": '@field_validator("title", "price", "is_available")',
+        "new": '@field_validator("is_available", "price", "title")',
     },
 ]
