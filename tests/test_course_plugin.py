@@ -426,6 +426,15 @@ def test_a_route_the_checks_cannot_reach_is_named_once(
 # now fail, a phrase of its message).
 CAUGHT_MISTAKES = [
     pytest.param(
+        "01_database",
+        "database",
+        "        db.close()",
+        "        db.commit()",
+        "test_get_db_calls_close_on_the_session",
+        "`commit()` or `rollback()` alone do not close it",
+        id="01-commit-instead-of-close",
+    ),
+    pytest.param(
         "02_models",
         "models",
         "index=True, nullable=False)",

@@ -10,6 +10,12 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import DeclarativeMeta, Session, sessionmaker
 
+ASYNC_GET_DB = (
+    "get_db is `async def`. FastAPI accepts that, but the article's is a plain `def get_db():` "
+    "generator, and these checks drive that one: the session is synchronous, and a plain `def` "
+    "lets FastAPI run it in a worker thread instead of blocking the event loop."
+)
+
 
 @pytest.fixture
 def connections_in_use(database: ModuleType) -> Iterator[list[int]]:
@@ -32,6 +38,8 @@ def connections_in_use(database: ModuleType) -> Iterator[list[int]]:
 def start_get_db(database: ModuleType) -> Generator[Any, Any, Any]:
     """Call get_db() as FastAPI does; a check that needs a generator stops here without one."""
     dependency = database.get_db()
+    if inspect.isasyncgen(dependency):
+        pytest.fail(ASYNC_GET_DB, pytrace=False)
     if not inspect.isgenerator(dependency):
         pytest.fail(
             f"Calling get_db() gave {type(dependency).__name__} instead of a generator, so this "
@@ -97,6 +105,7 @@ def test_base_is_a_declarative_base(database: ModuleType) -> None:
 
 
 def test_get_db_is_a_generator_dependency(database: ModuleType) -> None:
+    assert not inspect.isasyncgenfunction(database.get_db), ASYNC_GET_DB
     assert inspect.isgeneratorfunction(database.get_db), (
         "Expected get_db to be a generator function: it must `yield db`, not `return db`, "
         "so that FastAPI can run the cleanup after the request."
@@ -110,6 +119,37 @@ def test_get_db_yields_a_session(database: ModuleType) -> None:
         assert isinstance(session, Session), f"Expected get_db to yield a Session, got {session!r}."
     finally:
         dependency.close()
+
+
+def test_get_db_gives_each_request_its_own_session(database: ModuleType) -> None:
+    first, second = start_get_db(database), start_get_db(database)
+    try:
+        assert next(first) is not next(second), (
+            "Two requests got the same Session object. What to check: `db = SessionLocal()` "
+            "goes inside get_db, so that every request gets a new session."
+        )
+    finally:
+        first.close()
+        second.close()
+
+
+def test_get_db_calls_close_on_the_session(database: ModuleType) -> None:
+    dependency = start_get_db(database)
+    session = next(dependency)
+    closed: list[bool] = []
+    close_for_real = session.close
+
+    def close_and_remember() -> None:
+        closed.append(True)
+        close_for_real()
+
+    session.close = close_and_remember
+    with pytest.raises(StopIteration):
+        next(dependency)  # the request is over: FastAPI runs get_db's code after `yield`
+    assert closed, (
+        "get_db should call `db.close()` on the session after the request (the article's "
+        "`finally: db.close()`); it did not. `commit()` or `rollback()` alone do not close it."
+    )
 
 
 def test_get_db_closes_the_session_after_the_request(

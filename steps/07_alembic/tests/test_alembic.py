@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -66,6 +67,19 @@ ADVICE_FOR_ERROR = {
         '`config.set_main_option("sqlalchemy.url", SQLALCHEMY_DATABASE_URL)` in env.py (with '
         "`from app.database import SQLALCHEMY_DATABASE_URL`), or write `sqlalchemy.url = "
         "sqlite:///./app.db` in alembic.ini."
+    ),
+    # autogenerate wants to drop the table: env.py's Base.metadata has no models on it.
+    "drop_table('items')": (
+        "alembic/env.py must `from app import models` so that Item is on Base.metadata. Do NOT "
+        "run autogenerate now: its draft would drop the items table."
+    ),
+    "'remove_table'": (
+        "alembic/env.py must `from app import models` so that Item is on Base.metadata; "
+        "without it `alembic check`/autogenerate see no tables and want to drop items."
+    ),
+    'near "ALTER": syntax error': (
+        'SQLite cannot ALTER a column in place. Write it as `with op.batch_alter_table("items") '
+        "as batch_op: batch_op.alter_column(...)`, and keep render_as_batch=True in env.py."
     ),
     "provide a MetaData object": (
         "alembic/env.py must set `target_metadata = Base.metadata` (after `from app import "
@@ -410,6 +424,23 @@ def test_up_down_up_leaves_the_same_schema(migrations: Migrations, alembic_engin
     )
 
 
+def test_each_downgrade_undoes_its_upgrade(migrations: Migrations, alembic_engine: Engine) -> None:
+    revisions = migrations.runner.history.revisions[1:-1]  # without 'base' and 'heads'
+    for before, revision in pairwise(["base", *revisions]):
+        wipe(alembic_engine)
+        if before != "base":
+            migrations.upgrade(before, start="base")
+        expected = schema_of(alembic_engine)
+        migrations.upgrade(revision, start=before)
+        migrations.downgrade(before)
+        assert schema_of(alembic_engine) == expected, (
+            f"`alembic downgrade {before}` after upgrading to {revision} should give back the "
+            f"schema of {before}.\n  before: {expected}\n  after:  {schema_of(alembic_engine)}\n"
+            f"What to check: downgrade() of {revision} undoes everything its upgrade() did "
+            "(drop_column for add_column, and so on)."
+        )
+
+
 # --- Data ----------------------------------------------------------------------------------
 def test_stored_rows_survive_upgrading_to_head(
     migrations: Migrations, alembic_engine: Engine
@@ -432,7 +463,7 @@ def test_stored_rows_survive_upgrading_to_head(
         migrations.upgrade("heads", start=revision)
 
         stored = [tuple(found) for found in stored_titles_and_prices(alembic_engine)]
-        assert stored == [(row["title"], row["price"])], (
+        assert (row["title"], row["price"]) in stored, (
             f"A row stored at revision {revision} should still be there after "
             f"`alembic upgrade head`, but items now holds {stored}.\nWhat to check: the "
             "migrations after that revision change the table in place (op.add_column, "
@@ -454,28 +485,41 @@ def stored_titles_and_prices(engine: Engine) -> list[Any]:
 # --- As you would type it ------------------------------------------------------------------
 @pytest.mark.slow
 def test_alembic_upgrade_head_works_from_the_project_folder(
-    target: Any, alembic_files_problem: str, tmp_path: Path
+    target: Any, alembic_files_problem: str, tmp_path: Path, database: ModuleType
 ) -> None:
     if alembic_files_problem:
         pytest.fail(alembic_files_problem, pytrace=False)
     project = copy_of_the_project(target.root, tmp_path)
 
     run_alembic(project, "upgrade", "head")
+    # A fresh process: env.py alone must put the models on Base.metadata.
+    run_alembic(project, "check")
 
-    database = project / "app.db"
-    assert database.exists(), (
-        "`alembic upgrade head` succeeded but no app.db appeared in the project folder. "
-        "What to check: env.py uses the app's URL (`from app.database import "
-        "SQLALCHEMY_DATABASE_URL`), the relative 'sqlite:///./app.db'."
+    # The file the app itself uses (app.db in the article; step 01 accepts any file name).
+    app_file = str(database.engine.url.database)
+    if Path(app_file).is_absolute():
+        pytest.fail(
+            f"app/database.py names its database by an absolute path, {app_file}, so this "
+            "check, which runs in a copy of your project, would migrate your real database. "
+            "What to check: a path relative to the project folder, as the article's "
+            "'sqlite:///./app.db'.",
+            pytrace=False,
+        )
+    db_file = project / app_file
+    assert db_file.exists(), (
+        f"`alembic upgrade head` succeeded but {app_file}, the file app/database.py uses, did "
+        "not appear in the project folder: the migrations went to another database. What to "
+        "check: env.py takes the URL from the app (`from app.database import "
+        "SQLALCHEMY_DATABASE_URL`), and no `sqlalchemy.url` in alembic.ini overrides it."
     )
-    engine = create_engine(f"sqlite:///{database}")
+    engine = create_engine(f"sqlite:///{db_file}")
     try:
         tables = tables_in(engine)
     finally:
         engine.dispose()
     if not {"items", "alembic_version"} <= tables:
         pytest.fail(
-            f"After `alembic upgrade head`, app.db should hold items and alembic_version, got "
+            f"After `alembic upgrade head`, {app_file} should hold items and alembic_version, got "
             f"{sorted(tables)}.\n{why_no_items_table(target.root)}",
             pytrace=False,
         )
@@ -529,7 +573,9 @@ def copy_of_the_project(root: Path, tmp_path: Path) -> Path:
 def run_alembic(project: Path, *arguments: str) -> str:
     """Run `alembic ARGUMENTS` in PROJECT as you would type it; its output, or a failure."""
     typed = " ".join(("alembic", *arguments))
-    command = [sys.executable, "-m", "alembic", *arguments]
+    # -P: like the `alembic` command, do not put the current folder on sys.path, so that
+    # `import app` relies on prepend_sys_path in alembic.ini, as it does for the learner.
+    command = [sys.executable, "-P", "-m", "alembic", *arguments]
     try:
         finished = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
