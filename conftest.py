@@ -808,12 +808,25 @@ _LIFESPAN_ADVICE = (
 )
 
 
+# Alembic's warning when a migration's down_revision names no existing revision.
+_MISSING_REVISION = re.compile(r"Revision (\S+) referenced from .*-> (\S+) .*is not present")
+
+
 def _framework_advice(error: BaseException) -> str | None:
     """Advice for an error a library raised because of the learner's code, or None."""
     if type(error).__name__ in _FRAMEWORK_ERRORS:
         return _FRAMEWORK_ERRORS[type(error).__name__][1]
     if isinstance(error, TypeError) and any(clue in str(error) for clue in _LIFESPAN_MISTAKES):
         return _LIFESPAN_ADVICE
+    missing = _MISSING_REVISION.search(str(error)) if isinstance(error, Warning) else None
+    if missing:
+        return (
+            f"The migration {missing[2]} in alembic/versions/ has down_revision = "
+            f"'{missing[1]}', and no migration has that revision id, so Alembic cannot put "
+            "the migrations in order. What to check: the first migration's down_revision is "
+            "None; each later one names the revision of the migration before it (the "
+            "`revision = ...` line of that file)."
+        )
     return None
 
 

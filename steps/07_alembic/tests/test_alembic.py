@@ -463,6 +463,13 @@ def test_stored_rows_survive_upgrading_to_head(
         migrations.upgrade("heads", start=revision)
 
         stored = [tuple(found) for found in stored_titles_and_prices(alembic_engine)]
+        same_title = [found for found in stored if found[0] == row["title"]]
+        assert not same_title or (row["title"], row["price"]) in stored, (
+            f"The row ({row['title']!r}, price {row['price']}) stored at revision {revision} "
+            f"is still there after `alembic upgrade head`, but it now reads {same_title}: a "
+            "migration changed stored data. What to check: the upgrade() of each later "
+            "migration changes the schema only, unless it is meant to change data."
+        )
         assert (row["title"], row["price"]) in stored, (
             f"A row stored at revision {revision} should still be there after "
             f"`alembic upgrade head`, but items now holds {stored}.\nWhat to check: the "
