@@ -1018,6 +1018,20 @@ def test_step_07_the_placeholder_url_of_alembic_ini_is_named(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
+def test_step_07_a_down_revision_naming_no_migration_is_explained(tmp_path: Path) -> None:
+    # Alembic's own words ("Revision 0000 referenced from 0000 -> 0001 (head), … is not
+    # present") came with 30 lines of pytest-alembic frames in each of 8 checks.
+    project = _alembic_project(tmp_path)
+    [migration] = (project / "alembic" / "versions").glob("*.py")
+    _replace_in(migration, "down_revision: str | None = None", 'down_revision: str | None = "0000"')
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert "has down_revision = '0000', and no migration has that revision id" in run.stdout
+    assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
+
+
+@pytest.mark.slow
 def test_step_07_alembic_files_inside_app_are_found_and_moved(tmp_path: Path) -> None:
     # `alembic init alembic` run inside app/: the files exist, one folder too deep.
     project = _alembic_project(tmp_path)
