@@ -111,6 +111,28 @@ MIXED: list[tuple[str, Path, tuple[str, str, str] | None, float]] = [
 # --- typical mistakes in the new exercises: (exercise, name, edit, the tests it loses) -----
 MISTAKES: list[tuple[str, str, Edit | list[Edit], set[str]]] = [
     (
+        # A random salt, but SHA-256 instead of scrypt: fast to brute-force from a stolen file.
+        "05_users_passwords",
+        "fast_salted_hash",
+        (
+            "app/security.py",
+            "key = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=KEY_BYTES)",
+            "key = hashlib.sha256(salt + password.encode()).digest()",
+        ),
+        {"database_holds_no_password"},
+    ),
+    (
+        # PATCH refuses a price under one cent, where any price above 0 is valid.
+        "02_patch_null_safety",
+        "price_of_a_cent_at_least",
+        (
+            "app/schemas.py",
+            "price: float | None = Field(default=None, gt=0)",
+            "price: float | None = Field(default=None, ge=0.01)",
+        ),
+        {"any_valid_patch_applies"},
+    ),
+    (
         # PUT deletes the item and adds a new one: the replaced item gets another id.
         "01_put",
         "put_recreates_the_item",

@@ -6,7 +6,11 @@ passwords it sent. It never imports the submission's code.
 """
 
 import base64
+import binascii
+import contextlib
 import hashlib
+import hmac
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -32,8 +36,11 @@ def create_user(ctx: Context, name: str, password: str = SECRET) -> dict[str, An
     return reply.item()
 
 
-def assert_discreet(reply: Reply, passwords: tuple[str, ...] = (SECRET, SHARED)) -> None:
-    """No field named like a password, hash or salt, and no password, in the answer."""
+def assert_discreet(
+    reply: Reply, passwords: tuple[str, ...] = (SECRET, SHARED), stored: tuple[str, ...] = ()
+) -> None:
+    """No field named like a password, hash or salt, no password and no stored salt or hash
+    (STORED: their text forms, read from app.db), in the answer."""
 
     def keys(value: Any) -> list[str]:
         if isinstance(value, dict):
@@ -42,7 +49,11 @@ def assert_discreet(reply: Reply, passwords: tuple[str, ...] = (SECRET, SHARED))
             return [k for v in value for k in keys(v)]
         return []
 
-    leaked = [key for key in keys(reply.json()) if any(w in key.lower() for w in SECRET_WORDS)]
+    try:
+        body = reply.response.json()
+    except ValueError:
+        body = None
+    leaked = [key for key in keys(body) if any(w in key.lower() for w in SECRET_WORDS)]
     expect(
         not leaked,
         f"{reply.request} answered fields {leaked}: a response must never carry the "
@@ -53,10 +64,54 @@ def assert_discreet(reply: Reply, passwords: tuple[str, ...] = (SECRET, SHARED))
             password not in reply.response.text,
             f"{reply.request} answered a body that contains the password that was sent.",
         )
+    # A refused POST's salt and hash are never stored, but an error detail made of the
+    # database's exception text carries them: no answer needs a long hexadecimal string.
+    expect(
+        not re.search(r"[0-9a-fA-F]{32,}", reply.response.text),
+        f"{reply.request} answered a body holding a long hexadecimal string, like a salt or "
+        "a hash: no answer may carry them (not even an error's detail).",
+    )
+    for value in stored:
+        expect(
+            value not in reply.response.text,
+            f"{reply.request} answered a body that contains the salt or the hash the database "
+            "stores for a user: no answer may carry them (not even an error's detail).",
+        )
+
+
+def stored_secrets(ctx: Context) -> tuple[str, ...]:
+    """The text forms of what app.db stores for this run's users besides id and email."""
+    _, rows, extra = user_tables(ctx)
+    found: set[str] = set()
+    for row in rows:
+        if RUN not in str(row.get("email")):
+            continue
+        values = [v for k, v in row.items() if k not in ("id", "email")]
+        values += list(extra.get(row.get("id"), {}).values())
+        for value in values:
+            if isinstance(value, bytes):
+                texts = [value.hex(), base64.b64encode(value).decode().rstrip("=")]
+            elif isinstance(value, str):
+                texts = [value, *re.split(r"[^0-9A-Za-z+/_-]+", value)]
+            else:
+                continue
+            address = str(row.get("email")).lower()  # an email_lower column is no secret
+            found.update(t for t in texts if len(t) >= 16 and t.lower() not in address)
+    return tuple(sorted(found))
 
 
 def user_rows(ctx: Context) -> tuple[str, list[dict[str, Any]]]:
     """(table name, rows) of the table in app.db that holds this run's emails."""
+    table, rows, _ = user_tables(ctx)
+    return table, rows
+
+
+def user_tables(
+    ctx: Context,
+) -> tuple[str, list[dict[str, Any]], dict[Any, dict[str, Any]]]:
+    """(table name, rows) of the table in app.db that holds this run's emails, and by user
+    id the columns of the rows of other tables whose foreign key points at that table (a
+    separate table of credentials)."""
     path = ctx.project / "app.db"
     if not path.is_file():
         raise Failure(
@@ -72,27 +127,105 @@ def user_rows(ctx: Context) -> tuple[str, list[dict[str, Any]]]:
             table: [dict(row) for row in connection.execute(f'SELECT * FROM "{table}"')]
             for table in tables
         }
+        keys = {
+            table: [tuple(fk) for fk in connection.execute(f'PRAGMA foreign_key_list("{table}")')]
+            for table in tables
+        }
     finally:
         connection.close()
     for table, rows in contents.items():
         if any(RUN in str(value) for row in rows for value in row.values()):
-            return table, rows
+            extra: dict[Any, dict[str, Any]] = {}
+            for other, foreign_keys in keys.items():
+                for fk in foreign_keys:  # (id, seq, table, from, to, ...)
+                    if fk[2] != table or other == table:
+                        continue
+                    target = fk[4] or "id"
+                    by_key = {row.get(target): row.get("id") for row in rows}
+                    for row in contents[other]:
+                        user_id = by_key.get(row.get(fk[3]))
+                        if user_id is None:
+                            continue
+                        extra.setdefault(user_id, {}).update(
+                            {f"{other}.{k}": v for k, v in row.items() if k not in ("id", fk[3])}
+                        )
+            return table, rows, extra
     raise Failure(f"No table of app.db holds the users that POST {USERS} created ({tables}).")
+
+
+FAST_HASHES = (
+    "md5",
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha3_256",
+    "sha3_512",
+    "blake2b",
+    "blake2s",
+)
+
+
+def digest_forms(digest: bytes) -> dict[str, bytes]:
+    """The ways a digest is usually written down: hex (both cases), base64, raw bytes."""
+    return {
+        "in hexadecimal": digest.hex().encode(),
+        "in upper-case hexadecimal": digest.hex().upper().encode(),
+        "in base64": base64.b64encode(digest).rstrip(b"="),
+        "in URL-safe base64": base64.urlsafe_b64encode(digest).rstrip(b"="),
+        "as raw bytes": digest,
+    }
 
 
 def encodings(password: str) -> dict[str, bytes]:
     """The ways a password could sit in a file without being hashed with a salt."""
     raw = password.encode()
-    return {
+    found = {
         "in plain text": raw,
         "in plain text (UTF-16)": password.encode("utf-16-le"),
         "in hexadecimal": raw.hex().encode(),
         "in base64": base64.b64encode(raw).rstrip(b"="),
-        "as an unsalted MD5 hash": hashlib.md5(raw).hexdigest().encode(),
-        "as an unsalted SHA-1 hash": hashlib.sha1(raw).hexdigest().encode(),
-        "as an unsalted SHA-256 hash": hashlib.sha256(raw).hexdigest().encode(),
-        "as an unsalted SHA-256 hash (raw bytes)": hashlib.sha256(raw).digest(),
     }
+    for name in FAST_HASHES:
+        for how, form in digest_forms(hashlib.new(name, raw).digest()).items():
+            found[f"as an unsalted {name.upper()} hash ({how})"] = form
+    return found
+
+
+def salt_candidates(row: dict[str, Any]) -> list[bytes]:
+    """What a submission may have used as the salt of ROW: each stored value, decoded."""
+    found: list[bytes] = []
+    for key, value in row.items():
+        if key == "id" or value is None or isinstance(value, (int, float)):
+            continue
+        raw = value if isinstance(value, bytes) else str(value).encode()
+        found.append(raw)
+        for piece in re.split(rb"[$:.]", raw):
+            found.append(piece)
+            for decode in (bytes.fromhex, base64.b64decode, base64.urlsafe_b64decode):
+                with contextlib.suppress(ValueError, binascii.Error, UnicodeDecodeError):
+                    found.append(decode(piece.decode()))  # not every piece is in that code
+    return [salt for salt in dict.fromkeys(found) if salt]
+
+
+def fast_salted_hash(row: dict[str, Any], password: str) -> str | None:
+    """The name of a fast hash of PASSWORD with one of ROW's values that ROW stores, if any."""
+    raw = password.encode()
+    stored = b"\0".join(
+        value if isinstance(value, bytes) else str(value).encode() for value in row.values()
+    )
+    for salt in salt_candidates(row):
+        for name in FAST_HASHES:
+            digests = [
+                hashlib.new(name, salt + raw).digest(),
+                hashlib.new(name, raw + salt).digest(),
+                hmac.new(salt, raw, name).digest(),
+            ]
+            for digest in digests:
+                if any(form in stored for form in digest_forms(digest).values()):
+                    return name.upper()
+    return None
 
 
 @check("create_user_answers_id_and_email")
@@ -109,15 +242,32 @@ def create_user_answers_id_and_email(ctx: Context) -> None:
 @check("responses_never_reveal_the_password")
 def responses_never_reveal_the_password(ctx: Context) -> None:
     user = create_user(ctx, "grace")
-    assert_discreet(ctx.api.post(USERS, json={"email": email("alan"), "password": SECRET}))
-    assert_discreet(ctx.api.get(f"{USERS}{user['id']}").expect(200))
-    assert_discreet(ctx.api.get(USERS, params={"limit": 100}).expect(200))
+    replies = [
+        ctx.api.post(USERS, json={"email": email("alan"), "password": SECRET}),
+        ctx.api.post(USERS, json={"email": email("grace"), "password": SHARED}),  # taken
+        ctx.api.get(f"{USERS}{user['id']}").expect(200),
+        ctx.api.get(USERS, params={"limit": 100}).expect(200),
+    ]
+    stored = stored_secrets(ctx)
+    for reply in replies:
+        assert_discreet(reply, stored=stored)
 
 
 @check("database_holds_no_password")
 def database_holds_no_password(ctx: Context) -> None:
     create_user(ctx, "edsger")
-    user_rows(ctx)  # the users are in app.db, so scanning the folder means something
+    # The users are in app.db (user_tables fails otherwise): scanning the folder means something.
+    _, rows, extra = user_tables(ctx)
+    for row in rows:
+        if row.get("email") == email("edsger"):
+            whole = {**row, **extra.get(row.get("id"), {})}
+            fast = fast_salted_hash(whole, SECRET)
+            expect(
+                fast is None,
+                f"app.db stores a {fast} hash of the password with its salt (or its email): "
+                "such hashes are fast to compute, so a stolen database can be brute-forced. "
+                "Store hashlib.scrypt(password, salt), slow on purpose.",
+            )
     for path in sorted(ctx.project.rglob("*")):
         if not path.is_file() or path.suffix == ".py":
             continue
@@ -133,22 +283,33 @@ def database_holds_no_password(ctx: Context) -> None:
 @check("passwords_are_salted")
 def passwords_are_salted(ctx: Context) -> None:
     first = create_user(ctx, "barbara", SHARED)
+    create_user(ctx, "ken", SECRET)  # another password, created in between
     second = create_user(ctx, "donald", SHARED)
-    _, rows = user_rows(ctx)
+    _, rows, extra = user_tables(ctx)
     by_email = {str(row.get("email")): row for row in rows if "email" in row}
-    one, two = (by_email.get(email(name)) for name in ("barbara", "donald"))
-    if one is None or two is None:
+    one, other, two = (by_email.get(email(name)) for name in ("barbara", "ken", "donald"))
+    if one is None or two is None or other is None:
         raise Failure(f"The users table has no column `email` holding {email('barbara')}.")
     secrets = [
-        {k: v for k, v in row.items() if k not in ("id", "email") and v not in (None, "")}
-        for row in (one, two)
+        {
+            k: v
+            for k, v in {**row, **extra.get(row.get("id"), {})}.items()
+            if k not in ("id", "email") and v not in (None, "")
+        }
+        for row in (one, two, other)
     ]
     expect(
         secrets[0] and secrets[1],
         f"The users table stores nothing but id and email for user {first['id']}: where is "
         "the password's hash?",
     )
-    same = [key for key in secrets[0] if secrets[0][key] == secrets[1].get(key)]
+    # A column equal for all three users (is_active, created_at, the scrypt parameters) does
+    # not depend on the password; one equal for the two users with the same password does.
+    same = [
+        key
+        for key in secrets[0]
+        if secrets[0][key] == secrets[1].get(key) and secrets[0][key] != secrets[2].get(key)
+    ]
     expect(
         not same,
         f"Users {first['id']} and {second['id']} have the same password, and the database "
@@ -214,6 +375,12 @@ def read_one_user_and_the_list(ctx: Context) -> None:
         f"GET {USERS}?limit=100 should list the users in id order; it listed the ids {ids}. "
         "What to check: .order_by(models.User.id) in the query.",
     )
+    page = ctx.api.get(USERS, params={"skip": 1, "limit": 1}).expect(200).items()
+    expect(
+        [user.get("id") for user in page] == ids[1:2],
+        f"GET {USERS}?skip=1&limit=1 should list only the second user (id {ids[1:2]}); it "
+        f"listed the ids {[user.get('id') for user in page]}.",
+    )
 
 
 @check("invalid_user_is_422")
@@ -223,6 +390,8 @@ def invalid_user_is_422(ctx: Context) -> None:
         {"password": SECRET},
         {"email": email("short"), "password": "seven77"},
         {"email": "not-an-email", "password": SECRET},
+        {"email": f"nodomain.{RUN}@", "password": SECRET},
+        {"email": f"@{RUN}.example.com", "password": SECRET},
     ):
         ctx.api.post(USERS, json=body).expect(
             422, why="(an email and a password of 8 characters or more are required)"
