@@ -38,9 +38,16 @@ INVALID: dict[str, list[Any]] = {
 }
 invalid_fields = {field: st.sampled_from(values) for field, values in INVALID.items()}
 # 25 derandomized examples do not draw every value above: each is also sent alone.
-EVERY_INVALID = [{field: value} for field, values in INVALID.items() for value in values]
+EVERY_INVALID: list[dict[str, Any]] = [
+    {field: value} for field, values in INVALID.items() for value in values
+]
 # The edges of the valid range, which the strategies almost never draw.
-EDGES = [{"title": "x" * 200}, {"title": "x"}, {"price": 0.001}, {"price": 1e-9}]
+EDGES: list[dict[str, Any]] = [
+    {"title": "x" * 200},
+    {"title": "x"},
+    {"price": 0.001},
+    {"price": 1e-9},
+]
 
 
 def with_examples(bodies: list[dict[str, Any]]) -> Any:
