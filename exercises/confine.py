@@ -5,6 +5,10 @@ is handed over, at the top of the launcher (sandbox.py, `python -I -S -c`) and o
 zygote (unitrun.py), and `enter(config)` is called there. CONFIG (JSON-able) says:
 
 * `memory`: the address-space limit in bytes; `fsize`: the largest file in bytes, or None;
+  `cpu`: seconds of CPU time, or None; `processes`: the most processes and threads the
+  user may have, or None; `processes_above_now`: True when `processes` counts on top of
+  the tasks the user already has (a run that keeps the grader's own user); `open_files`:
+  the most file descriptors, or None;
 * `uid`, `gid`: the user to become (None: stay as we are);
 * `isolate`: None, or the namespaces to build, as `{"keep": [[path, writable], ...],
   "cover": [[path, megabytes, octal mode], ...]}`;
@@ -23,11 +27,17 @@ namespace, returns from `enter`. In there:
 * SysV IPC, POSIX message queues, abstract Unix sockets and the loopback interface (with
   its ports, even ports in TIME_WAIT) are private;
 * when PID 1 ends, the kernel kills every process left in the namespace: a daemon cannot
-  outlive its run. The supervisor kills PID 1 at the deadline, or when it gets SIGTERM.
+  outlive its run. The supervisor kills PID 1 at the deadline, or when it gets SIGTERM;
+* the machine's figures are hidden where the kernel lets a mount cover them: /proc's
+  loadavg, stat, meminfo, vmstat and the like read as a machine of their own (so the load
+  and the memory other gradings use say nothing), and /sys/fs/cgroup is empty.
 
-Always: no core dumps, the limits, the user, and a seccomp filter refusing the kernel
-keyring calls (the keyring of a user outlives its processes and no namespace here
-separates it: it would be a channel between runs).
+Always: no core dumps, the limits, the user, a parent-death signal (the run dies with the
+process that started it), and a seccomp filter that refuses the kernel keyring calls (the
+keyring of a user outlives its processes and no namespace here separates it: it would be a
+channel between runs), creating AF_UNIX sockets (a file-system socket of the machine is
+reachable through a read-only mount; socketpair(), which asyncio needs, still works) and
+io_uring (which could create sockets behind the filter's back).
 """
 
 from __future__ import annotations
@@ -60,14 +70,36 @@ _KEPT_FLAGS["noatime"] = _MS_NOATIME
 _PR_SET_PDEATHSIG, _PR_SET_SECCOMP, _PR_SET_NO_NEW_PRIVS = 1, 22, 38
 _SIOCSIFFLAGS, _IFF_UP, _IFF_LOOPBACK, _IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 
-# seccomp: the audit architecture and the numbers of add_key, request_key and keyctl.
-_KEYRING_CALLS = {
-    "x86_64": (0xC000003E, (248, 249, 250)),
-    "aarch64": (0xC00000B7, (217, 218, 219)),
+_PR_SET_CHILD_SUBREAPER = 36
+_MNT_DETACH = 2
+
+# seccomp, by machine: the audit architecture, the calls refused outright (add_key,
+# request_key, keyctl, io_uring_setup, io_uring_enter, io_uring_register) and socket().
+_SYSCALLS = {
+    "x86_64": (0xC000003E, (248, 249, 250, 425, 426, 427), 41),
+    "aarch64": (0xC00000B7, (217, 218, 219, 425, 426, 427), 198),
 }
 _BPF_LD_W_ABS, _BPF_JEQ_K, _BPF_JGE_K, _BPF_RET_K = 0x20, 0x15, 0x35, 0x06
 _SECCOMP_RET_ALLOW, _SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
 _X32_SYSCALL_BIT = 0x40000000
+_SECCOMP_ARG0 = 16  # offset of the low half of the first argument in struct seccomp_data
+_AF_UNIX = 1
+
+# What a run reads instead of the machine's figures (see _hide_machine_figures).
+_MACHINE_FIGURES = {
+    "loadavg": "0.00 0.00 0.00 1/1 1\n",
+    "stat": "cpu  0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\nprocesses 1\n"
+    "procs_running 1\nprocs_blocked 0\nsoftirq 0\n",
+    "meminfo": "MemTotal: {kb} kB\nMemFree: {kb} kB\nMemAvailable: {kb} kB\n"
+    "Buffers: 0 kB\nCached: 0 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n",
+    "vmstat": "",
+    "schedstat": "",
+    "diskstats": "",
+    "locks": "",
+    "key-users": "",
+    "uptime": "0.00 0.00\n",
+}
+_HIDDEN_PROC_FOLDERS = ("pressure",)
 
 
 class _SockFprog(ctypes.Structure):
@@ -116,6 +148,110 @@ def _die_with_parent(alive: int) -> None:
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     if select.select([alive], [], [], 0)[0]:
         os._exit(SANDBOX_FAILED)
+
+
+def die_with(parent: int) -> None:
+    """Be killed when the process PARENT (our parent now) ends; end now if it already has."""
+    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    if os.getppid() != parent:
+        os._exit(SANDBOX_FAILED)
+
+
+def become_subreaper() -> None:
+    """Adopt every orphan of our descendants, so that sweep_children() can find them (a
+    daemon that double-forks is reparented here, not to the machine's init)."""
+    _check(_libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl")
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as listed:
+            found.update(int(pid) for pid in listed.read().split())
+    return found
+
+
+def sweep_children(keep: frozenset[int] = frozenset()) -> int:
+    """Kill and reap every child of this process except KEEP, again until none is left
+    (their orphans come back to a subreaper); returns how many were killed."""
+    killed = 0
+    for _ in range(10_000):
+        strays = _children() - keep
+        if not strays:
+            break
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        for pid in strays:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    return killed
+
+
+def _processes_of(uid: int) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        with contextlib.suppress(OSError), open(f"/proc/{name}/status", "rb") as status:
+            fields = dict(
+                line.split(b":", 1) for line in status.read().splitlines() if b":" in line
+            )
+            if int(fields[b"Uid"].split()[0]) == uid and not fields[b"State"].strip().startswith(
+                b"Z"
+            ):
+                found.append(int(name))
+    return found
+
+
+def kill_user(uid: int) -> int:
+    """Kill every living process of the user UID (root only), again until none is left;
+    returns how many were killed. A process that forks meanwhile is found next time."""
+    killed = 0
+    for _ in range(1000):
+        pids = _processes_of(uid)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        time.sleep(0.001)
+    return killed
+
+
+def tasks_of(uid: int) -> int:
+    """How many processes and threads the user UID has now (what RLIMIT_NPROC counts)."""
+    count = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        with contextlib.suppress(OSError), open(f"/proc/{name}/status", "rb") as status:
+            fields = dict(
+                line.split(b":", 1) for line in status.read().splitlines() if b":" in line
+            )
+            if int(fields[b"Uid"].split()[0]) == uid:
+                count += int(fields[b"Threads"])
+    return count
+
+
+def private_mounts() -> None:
+    """Give this process (and what it starts) a mount namespace of its own, private: the
+    mounts made in it are invisible to the machine and vanish with its last process."""
+    _check(_libc().unshare(_CLONE_NEWNS), "unshare")
+    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+
+
+def mount_tmpfs(path: str, megabytes: int, inodes: int, mode: str = "711") -> None:
+    """Mount an empty tmpfs of MEGABYTES and at most INODES files and folders on PATH."""
+    options = f"size={megabytes}m,nr_inodes={inodes},mode={mode}"
+    _mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
+
+
+def unmount(path: str) -> None:
+    """Detach the mount on PATH; the kernel frees its files once nothing uses them."""
+    _check(_libc().umount2(os.fsencode(path), _MNT_DETACH), path)
 
 
 def _close_fds_except(keep: int) -> None:
@@ -170,7 +306,8 @@ def _isolate(box: dict[str, Any], deadline: float | None) -> int:
         with contextlib.suppress(FileNotFoundError):  # under another mount: unreachable
             _mount(None, point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags)
     for place, megabytes, mode in box["cover"]:
-        _mount("tmpfs", place, "tmpfs", _MS_NOSUID | _MS_NODEV, f"mode={mode},size={megabytes}m")
+        options = f"mode={mode},size={megabytes}m,nr_inodes=4096"
+        _mount("tmpfs", place, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
     for descriptor, path, writable in keep:
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(f"/proc/self/fd/{descriptor}", path, None, _MS_BIND)
@@ -178,6 +315,7 @@ def _isolate(box: dict[str, Any], deadline: float | None) -> int:
         _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_NOSUID | _MS_NODEV | readonly)
         os.close(descriptor)
     _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    _hide_machine_figures(int(box.get("memory", 0)))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         lo_up = struct.pack("16sH22x", b"lo", _IFF_UP | _IFF_LOOPBACK | _IFF_RUNNING)
         fcntl.ioctl(probe, _SIOCSIFFLAGS, lo_up)
@@ -188,20 +326,59 @@ def _isolate(box: dict[str, Any], deadline: float | None) -> int:
     return alive
 
 
-def _block_keyrings() -> None:
-    """Refuse add_key, request_key and keyctl (and calls of other ABIs) with ENOSYS."""
-    known = _KEYRING_CALLS.get(os.uname().machine)
+def _hide_machine_figures(memory: int) -> None:
+    """Cover /sys/fs/cgroup with an empty folder and the machine-wide figures of /proc with
+    files of a machine of their own (best effort: a kernel that refuses leaves them)."""
+    folder = "/sys/fs/cgroup"
+    if not os.path.isdir(folder):
+        return
+    try:
+        _mount("tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "size=1m,mode=755")
+    except OSError:
+        return
+    kilobytes = memory // 1024 if memory else 1024 * 1024
+    for name, text in _MACHINE_FIGURES.items():
+        target = f"/proc/{name}"
+        if not os.path.exists(target):
+            continue
+        source = f"{folder}/{name}"
+        with open(source, "w") as figure:
+            figure.write(text.format(kb=kilobytes))
+        with contextlib.suppress(OSError):
+            _mount(source, target, None, _MS_BIND)
+            _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID)
+        os.unlink(source)  # the bound file lives on, but the folder is empty again
+    for name in _HIDDEN_PROC_FOLDERS:
+        if os.path.isdir(f"/proc/{name}"):
+            with contextlib.suppress(OSError):
+                _mount("tmpfs", f"/proc/{name}", "tmpfs", _MS_RDONLY, "size=4k,mode=555")
+    with contextlib.suppress(OSError):
+        _mount(None, folder, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+
+
+def _install_seccomp() -> None:
+    """Refuse the keyring and io_uring calls with ENOSYS, socket(AF_UNIX, ...) with EACCES,
+    and every call of another ABI (x32, 32-bit) with ENOSYS."""
+    known = _SYSCALLS.get(os.uname().machine)
     if known is None:
         return
-    arch, calls = known
+    arch, calls, socket_call = known
     deny = _SECCOMP_RET_ERRNO | errno.ENOSYS
+    refuse = _SECCOMP_RET_ERRNO | errno.EACCES
     count = len(calls)
+    # Layout, after the architecture check and loading the call's number:
+    #   [x32 check] one JEQ per refused call, JEQ socket, ALLOW, DENY,
+    #   (socket:) load the first argument, JEQ AF_UNIX, ALLOW, REFUSE.
     program = [(_BPF_LD_W_ABS, 0, 0, 4), (_BPF_JEQ_K, 1, 0, arch), (_BPF_RET_K, 0, 0, deny)]
     program.append((_BPF_LD_W_ABS, 0, 0, 0))
-    if arch == _KEYRING_CALLS["x86_64"][0]:
-        program.append((_BPF_JGE_K, count + 1, 0, _X32_SYSCALL_BIT))
-    program += [(_BPF_JEQ_K, count - index, 0, call) for index, call in enumerate(calls)]
+    if arch == _SYSCALLS["x86_64"][0]:
+        program.append((_BPF_JGE_K, count + 2, 0, _X32_SYSCALL_BIT))
+    program += [(_BPF_JEQ_K, count - index + 1, 0, call) for index, call in enumerate(calls)]
+    program.append((_BPF_JEQ_K, 2, 0, socket_call))
     program += [(_BPF_RET_K, 0, 0, _SECCOMP_RET_ALLOW), (_BPF_RET_K, 0, 0, deny)]
+    program.append((_BPF_LD_W_ABS, 0, 0, _SECCOMP_ARG0))
+    program.append((_BPF_JEQ_K, 1, 0, _AF_UNIX))
+    program += [(_BPF_RET_K, 0, 0, _SECCOMP_RET_ALLOW), (_BPF_RET_K, 0, 0, refuse)]
     code = b"".join(struct.pack("=HBBI", op, true, false, k) for op, true, false, k in program)
     buffer = ctypes.create_string_buffer(code, len(code))
     fprog = _SockFprog(len(program), ctypes.cast(buffer, ctypes.c_void_p))
@@ -210,22 +387,50 @@ def _block_keyrings() -> None:
     _check(libc.prctl(_PR_SET_SECCOMP, 2, ctypes.byref(fprog), 0, 0), "seccomp")
 
 
+def _limit(which: int, value: int) -> None:
+    """Set both limits of WHICH to VALUE, or to the hard limit when we may not raise it."""
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY and os.geteuid() != 0:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def _set_limits(config: dict[str, Any]) -> None:
+    memory = int(config["memory"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if config.get("fsize") is not None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        _limit(resource.RLIMIT_FSIZE, int(config["fsize"]))
+    if config.get("cpu") is not None:
+        # The soft limit sends SIGXCPU (deadly unless handled), the hard one SIGKILL.
+        cpu = int(config["cpu"])
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        top = cpu + 1 if hard == resource.RLIM_INFINITY or os.geteuid() == 0 else hard
+        resource.setrlimit(resource.RLIMIT_CPU, (min(cpu, top), top))
+    if config.get("open_files") is not None:
+        _limit(resource.RLIMIT_NOFILE, int(config["open_files"]))
+    if config.get("processes") is not None:
+        processes = int(config["processes"])
+        if config.get("processes_above_now"):
+            processes += tasks_of(os.getuid() if config.get("uid") is None else config["uid"])
+        _limit(resource.RLIMIT_NPROC, processes)
+
+
 def enter(config: dict[str, Any]) -> None:
     """Confine this process as CONFIG says (see the module's docstring).
 
     With `isolate`, only the confined child returns; this process supervises it and ends
     with its status. Raises OSError when the confinement cannot be set up.
     """
+    parent = os.getppid()
+    die_with(parent)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     alive = -1
     if config.get("isolate"):
-        alive = _isolate(config["isolate"], config.get("deadline"))
-    _block_keyrings()
-    memory = int(config["memory"])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    if config.get("fsize") is not None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (config["fsize"], config["fsize"]))
+        box = dict(config["isolate"], memory=config["memory"])
+        alive = _isolate(box, config.get("deadline"))
+    _install_seccomp()
+    _set_limits(config)
     if config.get("uid") is not None:
         os.setgroups([])
         os.setgid(config["gid"])
@@ -233,3 +438,5 @@ def enter(config: dict[str, Any]) -> None:
     if alive >= 0:
         _die_with_parent(alive)  # changing the user cleared the parent-death signal
         os.close(alive)
+    elif config.get("uid") is not None:
+        die_with(parent)  # the same, without namespaces

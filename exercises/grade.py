@@ -1,47 +1,62 @@
 """Grade submissions of one exercise: `python -m exercises.grade EXERCISE SUB [SUB ...] --out DIR`.
 
-Each submission is graded in a worker process of the grader (trusted code only) that copies
-the submission to a private temporary folder and runs the submission's code there in
-sandboxed child processes (see sandbox.py):
+Each submission is graded in a worker process of the grader (trusted code only, see
+pool.py: a worker that dies is replaced and its submission graded again) that copies the
+submission to a private, size-capped temporary area and runs the submission's code there
+in sandboxed child processes (see sandbox.py):
 
 * kind "api": the app is served by uvicorn on 127.0.0.1 with a fresh database, and the
   exercise's hidden checks (tests/hidden/checks.py) speak HTTP to it; they run in the worker,
-  never with the submission's folder on sys.path.
+  never with the submission's folder on sys.path, each within its own time bound.
 * kind "unit": the learner's tests run with pytest against the reference app and against
   mutants of it (see unitrun.py); only the exit status of each isolated run counts.
 
 Outputs: DIR/<submission>/results.json (Gradescope's format) for each submission, and for
-the batch DIR/gradebook.csv, DIR/junit.xml and DIR/report.html.
+the batch DIR/gradebook.csv, DIR/junit.xml and DIR/report.html (and DIR/grader-errors.log
+when the grader itself failed somewhere: the learner's feedback never shows its traceback).
+
+The hidden tests are read from a private copy made for the batch, in a folder only root
+may enter, under the scratch folder that no run can see (`private_material`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib.util
-import multiprocessing
 import re
+import shutil
+import signal
+import sqlite3
 import sys
 import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
-from exercises import reports, sandbox
+from exercises import confine, files, pool, reports, sandbox
 from exercises.harness import Api, CheckFunction, Failure, checks_of
 from exercises.spec import Exercise, ExerciseError, load
 
 # Files and folders of a submission that are copied for grading (everything else is ignored).
 API_ENTRIES = ("app", "alembic", "alembic.ini")
+MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
 REQUEST_TIMEOUT = 5.0
 STARTUP_TIMEOUT = 15.0
 MAX_SERVER_STARTS = 3
+# What a check may read of the project: each file, and all of them together.
+MAX_READ_BYTES = 4 * 1024 * 1024
+MAX_SCAN_BYTES = 32 * 1024 * 1024
+GRADER_ERROR = (
+    "Not graded: the grader itself failed on this submission (its fault, not yours). It "
+    "tried twice; your instructor has the details and will grade it again."
+)
 
 
 @dataclass
@@ -62,9 +77,10 @@ _LOADED: dict[str, ModuleType] = {}
 
 
 def hidden_module(exercise: Exercise) -> ModuleType:
-    """Import the exercise's tests/hidden/checks.py under a private module name."""
-    if exercise.name not in _LOADED:
-        path = exercise.hidden_tests / "checks.py"
+    """Import the exercise's tests/hidden/checks.py (the batch's private copy) under a
+    private module name."""
+    path = exercise.hidden_tests / "checks.py"
+    if str(path) not in _LOADED:
         name = f"_hidden_checks_{exercise.name}"
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
@@ -72,8 +88,19 @@ def hidden_module(exercise: Exercise) -> ModuleType:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-        _LOADED[exercise.name] = module
-    return _LOADED[exercise.name]
+        _LOADED[str(path)] = module
+    return _LOADED[str(path)]
+
+
+def private_material(exercise: Exercise, folder: Path) -> Exercise:
+    """EXERCISE reading its hidden tests from a copy in FOLDER/<name> (root only when the
+    grader runs as root): no path a run can see (its interpreter's, its sys.path) leads to
+    the copy, and in namespaces the exercise's own folder is covered too."""
+    copy = folder / exercise.name
+    if not copy.exists():
+        shutil.copytree(exercise.hidden_tests, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        copy.chmod(0o700)
+    return dataclasses.replace(exercise, material=copy)
 
 
 def hidden_checks(exercise: Exercise) -> dict[str, CheckFunction]:
@@ -89,11 +116,18 @@ def hidden_checks(exercise: Exercise) -> dict[str, CheckFunction]:
 class GradingContext:
     """The `Context` a hidden check gets: the app over HTTP and the project folder."""
 
-    def __init__(self, exercise: Exercise, project: Path, deadline: float) -> None:
+    def __init__(
+        self, exercise: Exercise, project: Path, deadline: float, private: Path | None = None
+    ) -> None:
         self.exercise = exercise
         self._project = project
         self.deadline = deadline
         self.user = sandbox.sandbox_user()
+        self.limits = sandbox.Limits.of(exercise)
+        # Where the grader copies what it reads of the project (root only): not in sight of
+        # the app, which could swap the file for a link between a check and sqlite3.
+        self._private = private or Path(tempfile.mkdtemp(prefix="grader-private-"))
+        self._private.chmod(0o700)
         self.server: sandbox.Server | None = None
         self._api: Api | None = None
         self.startup_problem: str | None = None
@@ -133,11 +167,10 @@ class GradingContext:
         if self.server is None:
             self.server = sandbox.Server(
                 self.project,
-                memory_mb=self.exercise.memory_mb,
+                limits=self.limits,
                 output_limit=self.exercise.output_limit,
                 user=self.user,
             )
-        sandbox.hand_over(self.project, self.user)
         self.server.start()
         problem = self.server.wait_ready(min(STARTUP_TIMEOUT, max(self.remaining(), 0)), "/")
         if problem is not None:
@@ -174,7 +207,16 @@ class GradingContext:
         """The message of a test that could not run because time ran out."""
         return (
             f"Not graded: this submission used up its time limit of "
-            f"{self.exercise.time_limit:.0f} s (some request hung or the app is very slow)."
+            f"{self.exercise.time_limit:.0f} s (some request hung, the app is very slow, or "
+            "it left more data than the checks could go through)."
+        )
+
+    def check_time_message(self, limit: float) -> str:
+        """The message of a check stopped by its own time bound."""
+        return (
+            f"Not graded: this check did not finish within {limit:.0f} s, the most one check "
+            "may take. The app answered too slowly, or it stored or printed more than the "
+            "check could go through in that time."
         )
 
     def run_python(self, *args: str, timeout: float = 30) -> tuple[int | None, str]:
@@ -182,11 +224,10 @@ class GradingContext:
         budget = min(timeout, self.remaining())
         if budget <= 0:
             raise Failure(self.time_limit_message())
-        sandbox.hand_over(self.project, self.user)
         ended = sandbox.run_limited(
             [sys.executable, "-I", *args],
             cwd=self.project,
-            memory_mb=self.exercise.memory_mb,
+            limits=self.limits,
             timeout=budget,
             output_limit=self.exercise.output_limit,
             user=self.user,
@@ -201,6 +242,44 @@ class GradingContext:
             self.server.stop()
             self.server.starts -= 1  # a planned stop does not count as a crash
 
+    def database_copy(self, name: str = "app.db") -> Path | None:
+        """A private copy of the project's SQLite file NAME, with its journal (see Context)."""
+        folder = Path(tempfile.mkdtemp(dir=self._private))
+        for suffix in ("", "-wal", "-journal"):
+            try:
+                data = files.read_file(self.project, name + suffix, MAX_READ_BYTES)
+            except files.Refused as refused:
+                if not suffix:
+                    raise Failure(
+                        f"The grader could not read the app's database: {refused}. Keep "
+                        f"{name} a plain file in the project folder (no link), as SQLite "
+                        "writes it."
+                    ) from None
+                continue
+            if data is None:
+                if not suffix:
+                    return None
+                continue
+            (folder / (name + suffix)).write_bytes(data)
+        return folder / name
+
+    def put_file(self, name: str, data: bytes) -> None:
+        """Replace the project's file NAME by DATA, for the app's user (see Context)."""
+        files.write_file(self.project, name, data, self.user)
+
+    def remove_file(self, name: str) -> None:
+        """Remove the project's file NAME if it is there (see Context)."""
+        files.remove_file(self.project, name)
+
+    def project_files(self) -> files.Scan:
+        """The project's regular files and what was refused (see Context)."""
+        return files.scan(
+            self.project,
+            skip=files.SKIPPED_NAMES,
+            file_limit=MAX_READ_BYTES,
+            total_limit=MAX_SCAN_BYTES,
+        )
+
     def close(self) -> None:
         """Stop everything this context started."""
         self._watchdog.cancel()
@@ -208,6 +287,7 @@ class GradingContext:
             self._api.close()
         if self.server is not None:
             self.server.stop()
+        files.remove_tree(self._private)
 
 
 def last_lines(text: str, count: int = 15) -> str:
@@ -246,25 +326,69 @@ def learner_output(text: str, project: Path) -> str:
     return "\n".join(kept)
 
 
+class CheckTimeout(BaseException):
+    """Raised inside a check that ran past its time bound (a BaseException, so that no
+    `except Exception` of the check can swallow it)."""
+
+
+@contextlib.contextmanager
+def time_bound(seconds: float) -> Iterator[None]:
+    """Raise CheckTimeout in the block when it runs longer than SECONDS (wall clock).
+
+    A signal interrupts any Python code and any blocking call (a request, a wait), so a
+    check that loops in the grader is stopped too, not only the app. In the main thread
+    only (signals are delivered there): elsewhere the submission's deadline still holds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum: int, frame: FrameType | None) -> None:
+        raise CheckTimeout
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_checks(
     exercise: Exercise,
     checks: dict[str, CheckFunction],
     context: GradingContext,
 ) -> list[Outcome]:
-    """Run every test's check in exercise.toml order; one check's failure never stops the rest."""
+    """Run every test's check in exercise.toml order, each within its time bound; one
+    check's failure never stops the rest."""
     outcomes = []
     for test in exercise.tests:
         passed, message = False, ""
+        # A second past the submission's deadline: at the deadline the watchdog stops the
+        # app, and a check waiting on it fails with a message that says what hung.
+        bound = min(exercise.check_time_limit, context.remaining() + 1.0)
         if context.remaining() <= 0 or context.timed_out:
             message = context.time_limit_message()
         else:
             try:
-                checks[test.id](context)
+                with time_bound(bound):
+                    checks[test.id](context)
                 passed = True
+            except CheckTimeout:
+                timed_out = context.timed_out or context.remaining() <= 0
+                message = (
+                    context.time_limit_message() if timed_out else context.check_time_message(bound)
+                )
             except Failure as failure:
                 message = str(failure)
                 if context.timed_out:
                     message = context.time_limit_message()
+            except sqlite3.DatabaseError as error:  # what the app left is not a database
+                message = (
+                    "The app's database could not be read: SQLite says "
+                    f"{str(error)!r}. Keep app.db the SQLite file the app writes."
+                )
             except Exception as error:  # a check's own bug or an unexpected answer shape
                 message = f"Could not be graded: {type(error).__name__}: {error}"
                 if context.timed_out:
@@ -286,12 +410,18 @@ def run_checks(
 def grade_api(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Outcome], str]:
     """Grade an API exercise: (outcomes, a note for the whole submission)."""
     project = workdir / "project"
-    copied = sandbox.copy_project(submission, project, API_ENTRIES)
+    private = workdir / "grader"
+    private.mkdir(mode=0o700)
+    user = sandbox.sandbox_user()
+    copied = files.copy_in(
+        submission, project, API_ENTRIES, owner=user, budget=MAX_SUBMISSION_BYTES
+    )
     notes = list(copied.notes)
     if not (project / "app").is_dir():
         notes.append("The submission has no app/ folder: nothing could be graded.")
     checks = hidden_checks(exercise)
-    context = GradingContext(exercise, project, time.monotonic() + exercise.time_limit)
+    deadline = time.monotonic() + exercise.time_limit
+    context = GradingContext(exercise, project, deadline, private)
     try:
         outcomes = run_checks(exercise, checks, context)
     finally:
@@ -309,23 +439,19 @@ def grade_api(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list
 
 
 # --- one submission, in a worker ------------------------------------------------------------
-def grade_one(
-    exercise_name: str, submission: str, time_limit: float | None = None
-) -> dict[str, Any]:
-    """Grade one submission folder; return its results in Gradescope's format.
+def grade_one(exercise: Exercise, submission: str) -> tuple[dict[str, Any], str | None]:
+    """Grade one submission folder in a new private area (see sandbox.submission_area);
+    return (its results in Gradescope's format, the grader's own traceback or None).
 
-    TIME_LIMIT (seconds) overrides the exercise's. Never raises: a problem of the grader
-    itself gives a result with score 0 and the error.
+    Never raises: a problem of the grader itself gives a result with score 0 and a note
+    that says so, and the traceback is returned apart (for the instructor's log, never for
+    the learner's feedback).
     """
     started = time.monotonic()
-    exercise = load(exercise_name)
-    if time_limit is not None:
-        exercise = dataclasses.replace(exercise, time_limit=time_limit)
     path = Path(submission)
+    problem: str | None = None
     try:
-        with tempfile.TemporaryDirectory(prefix="grade-", dir=sandbox.scratch_dir()) as tmp:
-            workdir = Path(tmp)
-            workdir.chmod(0o711)  # runs may pass through, not list it
+        with sandbox.submission_area(exercise.scratch_mb) as workdir:
             if exercise.kind == "api":
                 outcomes, note = grade_api(exercise, path, workdir)
             else:
@@ -333,17 +459,21 @@ def grade_one(
 
                 outcomes, note = unitrun.grade_unit(exercise, path, workdir)
     except Exception:
+        problem = traceback.format_exc()
         outcomes = [
             Outcome(t.id, t.title, 0.0, t.points, False, "Not graded (grader error).", "visible")
             for t in exercise.tests
         ]
-        note = "The grader itself failed on this submission:\n" + traceback.format_exc()
+        note = GRADER_ERROR
     elapsed = time.monotonic() - started
-    return reports.results_json(exercise, [asdict(o) for o in outcomes], note, elapsed)
+    result = reports.results_json(exercise, [asdict(o) for o in outcomes], note, elapsed)
+    if problem is not None:
+        result["extra_data"] = {"grader_error": True}
+    return result, problem
 
 
 # --- the batch --------------------------------------------------------------------------------
-def _warm_up(unit_exercises: Sequence[str]) -> None:
+def warm_up(unit_exercises: Sequence[Exercise]) -> None:
     """Prepare a worker once, not once per submission: imports, and for unit exercises the
     zygote and the app variants it serves."""
     import httpx  # noqa: F401
@@ -354,8 +484,15 @@ def _warm_up(unit_exercises: Sequence[str]) -> None:
     if unit_exercises:
         from exercises import unitrun
 
-        for name in unit_exercises:
-            unitrun.warm_up(load(name))
+        for exercise in unit_exercises:
+            unitrun.warm_up(exercise)
+
+
+def infrastructure() -> frozenset[int]:
+    """The processes of this worker that outlive a submission (the unit zygote)."""
+    from exercises import unitrun
+
+    return unitrun.infrastructure()
 
 
 def submission_names(submissions: Sequence[Path]) -> list[str]:
@@ -384,41 +521,63 @@ def grade_batches(
     jobs: int,
     progress: Callable[[int, int], None] | None = None,
     time_limit: float | None = None,
+    *,
+    sweep_orphans: bool = False,
 ) -> list[dict[str, dict[str, Any]]]:
     """Grade every batch with one pool of JOBS worker processes; write each batch's outputs.
 
     All submissions share the pool, in the order given, so a slow one (a hang cut off by the
-    time limit) overlaps with the others. Returns, per batch, the results by output name
-    (the submission's folder name, made unique). When runs could not be isolated from each
-    other, each report.html says so first (see sandbox.isolation_note).
+    time limit) overlaps with the others. A worker that dies (or runs far past the time
+    limit) is replaced, and the submission it held is graded again; one that fails twice
+    is marked as a grader error, never silently zeroed. Returns, per batch, the results by
+    output name (the submission's folder name, made unique). When runs could not be
+    isolated from each other, each report.html says so first (see sandbox.isolation_note).
+
+    SWEEP_ORPHANS (the command line, where the grader is the only thing this process runs):
+    this process adopts the orphans of its workers and kills any left after the batch.
     """
     names = [submission_names(batch.submissions) for batch in batches]
     results: list[dict[str, dict[str, Any]]] = [{} for _ in batches]
-    units = sorted({batch.exercise.name for batch in batches if batch.exercise.kind == "unit"})
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_warm_up, initargs=(units,)
-    ) as pool:
-        futures: dict[Future[dict[str, Any]], tuple[int, str]] = {}
-        for number, batch in enumerate(batches):
-            for name, path in zip(names[number], batch.submissions, strict=True):
-                future = pool.submit(grade_one, batch.exercise.name, str(path), time_limit)
-                futures[future] = (number, name)
-        # Probed here as in the workers (same user, same machine), while they work.
+    problems: list[list[tuple[str, str]]] = [[] for _ in batches]
+    if sweep_orphans:
+        with contextlib.suppress(OSError):
+            confine.become_subreaper()
+    root = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox.scratch_dir()))
+    root.chmod(0o711)
+    material = root / "hidden"
+    material.mkdir(mode=0o700)
+    try:
+        exercises: list[Exercise] = []
+        for batch in batches:
+            exercise = batch.exercise
+            if time_limit is not None:
+                exercise = dataclasses.replace(exercise, time_limit=time_limit)
+            exercises.append(private_material(exercise, material))
+        units = {e.hidden_tests: e for e in exercises if e.kind == "unit"}
+        work = [
+            pool.Job((number, name), exercises[number], str(path))
+            for number, batch in enumerate(batches)
+            for name, path in zip(names[number], batch.submissions, strict=True)
+        ]
+        # Probed here as in the workers (same user, same machine), while they start.
         warning = sandbox.isolation_note() or ""
-        for done, future in enumerate(as_completed(futures), start=1):
-            number, name = futures[future]
-            try:
-                results[number][name] = future.result()
-            except Exception as error:  # the worker itself died
-                results[number][name] = reports.results_json(
-                    batches[number].exercise,
-                    [],
-                    f"The grader's worker failed on this submission: {error!r}",
-                    0.0,
-                )
+        total = len(work)
+        done = [0]
+
+        def finished(job: pool.Job, result: dict[str, Any], problem: str | None) -> None:
+            number, name = job.key
+            results[number][name] = result
+            if problem is not None:
+                problems[number].append((name, problem))
+            done[0] += 1
             if progress is not None:
-                progress(done, len(futures))
+                progress(done[0], total)
+
+        pool.Pool(max(1, jobs), root, list(units.values())).run(work, finished)
+    finally:
+        if sweep_orphans:
+            confine.sweep_children()
+        files.remove_tree(root)
     ordered_batches = []
     for number, batch in enumerate(batches):
         ordered = {name: results[number][name] for name in names[number]}
@@ -428,6 +587,7 @@ def grade_batches(
         reports.write_gradebook(batch.out / "gradebook.csv", batch.exercise, ordered)
         reports.write_junit(batch.out / "junit.xml", batch.exercise, ordered)
         reports.write_report(batch.out / "report.html", batch.exercise, ordered, warning)
+        reports.write_problems(batch.out / "grader-errors.log", problems[number])
         ordered_batches.append(ordered)
     return ordered_batches
 
@@ -492,14 +652,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning = sandbox.isolation_note()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    results = grade_batch(
-        exercise,
-        args.submissions,
-        args.out,
+    (results,) = grade_batches(
+        [Batch(exercise, args.submissions, args.out)],
         max(1, args.jobs),
         ProgressBar(f"grading {exercise.name}"),
         args.time_limit,
+        sweep_orphans=True,
     )
+    errors = [name for name, result in results.items() if result.get("extra_data")]
+    if errors:
+        print(
+            f"warning: the grader failed on {len(errors)} submission(s), twice each: "
+            f"{', '.join(errors)}; see {args.out / 'grader-errors.log'}",
+            file=sys.stderr,
+        )
     scores = [result["score"] for result in results.values()]
     print(
         f"graded {len(scores)} submission(s) of {exercise.name}: "

@@ -5,6 +5,12 @@ It talks to the learner's running app over HTTP only (`ctx.api`), and fails by r
 `Failure` with a sentence a learner can act on: the request, in public terms, what it
 should have answered and what it answered. The check's own code is never shown.
 
+An answer is read raw, at most MAX_ANSWER_BYTES of it and within the request's time, and
+never decompressed (a small gzip answer could inflate to gigabytes in the grader). A check
+that needs the files the app left goes through the context (`ctx.database_copy`,
+`ctx.project_files`, `ctx.put_file`), never through paths: those open nothing through a
+link (see files.py).
+
     @check("put_resets_omitted_fields")
     def _(ctx: Context) -> None:
         item = ctx.api.post(ITEMS, json={...}).expect(201).json()
@@ -14,6 +20,7 @@ should have answered and what it answered. The check's own code is never shown.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +28,14 @@ from typing import Any, Protocol
 
 import httpx
 
+from exercises.files import Scan
+
 ITEMS = "/api/v1/items/"
 CheckFunction = Callable[["Context"], None]
+MAX_ANSWER_BYTES = 1024 * 1024
+# Headers of the answer as sent that the stored answer must not repeat: its body is kept
+# as it came (not decompressed) and whole (no longer chunked).
+_TRANSPORT_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 class Failure(AssertionError):
@@ -73,6 +86,7 @@ class Reply:
     params: Mapping[str, Any] | None
     sent: Any
     response: httpx.Response
+    encoding: str = ""  # the Content-Encoding the app sent (the body is kept as it came)
 
     @property
     def status(self) -> int:
@@ -110,9 +124,15 @@ class Reply:
         try:
             return self.response.json()
         except ValueError:
+            packed = (
+                f" (it was sent compressed, Content-Encoding: {self.encoding}, which the "
+                "grader does not unpack: send plain JSON)"
+                if self.encoding and self.encoding.lower() != "identity"
+                else ""
+            )
             raise Failure(
-                f"{self.request} answered {self.status} with a body that is not JSON: "
-                f"{self.body_excerpt()!r}."
+                f"{self.request} answered {self.status} with a body that is not JSON"
+                f"{packed}: {self.body_excerpt()!r}."
             ) from None
 
     def item(self) -> dict[str, Any]:
@@ -143,12 +163,24 @@ class ServerProbe(Protocol):
 class Api:
     """An HTTP client for the learner's app whose errors are Failures."""
 
-    def __init__(self, base_url: str, timeout: float, server: ServerProbe | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        server: ServerProbe | None = None,
+        max_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
         # No keep-alive: after an error some servers close the connection, and a reused
         # connection would turn the next request's answer into a transport error.
         limits = httpx.Limits(max_keepalive_connections=0)
-        self._client = httpx.Client(base_url=base_url, timeout=timeout, limits=limits)
+        self._client = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            limits=limits,
+            headers={"accept-encoding": "identity"},
+        )
         self.timeout = timeout
+        self.max_bytes = max_bytes
         self._server = server
 
     def close(self) -> None:
@@ -167,27 +199,50 @@ class Api:
         """Send a request; a hang or a dead server becomes a Failure with the request."""
         sent = json if content is None else content
         reply = Reply(method, path, params, sent, httpx.Response(0))
+        if content is not None:
+            asked = self._client.build_request(
+                method,
+                path,
+                params=params,
+                content=content,
+                headers={"content-type": "application/json"},
+            )
+        else:
+            asked = self._client.build_request(method, path, json=json, params=params)
+        started = time.monotonic()
+        hangs = f"{reply.request} got no answer within {self.timeout:.0f} s: the request hangs."
         try:
-            if content is not None:
-                response = self._client.request(
-                    method,
-                    path,
-                    params=params,
-                    content=content,
-                    headers={"content-type": "application/json"},
-                )
-            else:
-                response = self._client.request(method, path, json=json, params=params)
+            answer = self._client.send(asked, stream=True)
+            try:
+                body = bytearray()
+                for chunk in answer.iter_raw():
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise Failure(
+                            f"{reply.request} answered more than {self.max_bytes // 1024} KB; "
+                            "the grader reads no more than that. No answer of this API needs "
+                            "so much: does it send the same data again and again?"
+                        )
+                    if time.monotonic() - started > self.timeout:
+                        raise Failure(hangs.replace("no answer", "no complete answer"))
+            finally:
+                answer.close()
         except httpx.TimeoutException:
-            raise Failure(
-                f"{reply.request} got no answer within {self.timeout:.0f} s: the request hangs."
-            ) from None
+            raise Failure(hangs) from None
         except httpx.TransportError:
             why = self._server.why_gone() if self._server else ""
             raise Failure(
                 f"{reply.request} got no answer: the app closed the connection. {why}".strip()
             ) from None
-        reply.response = response
+        headers = [
+            (key, value)
+            for key, value in answer.headers.multi_items()
+            if key.lower() not in _TRANSPORT_HEADERS
+        ]
+        reply.encoding = answer.headers.get("content-encoding", "")
+        reply.response = httpx.Response(
+            answer.status_code, headers=headers, content=bytes(body), request=asked
+        )
         return reply
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Reply:
@@ -230,6 +285,26 @@ class Context(Protocol):
 
     def stop_server(self) -> None:
         """Stop the app (the next use of `api` starts it again, on the same files)."""
+        ...
+
+    def database_copy(self, name: str = "app.db") -> Path | None:
+        """A private copy of the SQLite file NAME of the project (with its journal), made
+        without following a link, to open with sqlite3; None when there is no such file.
+        A link, a FIFO or a file too large to read fails the check with a message."""
+        ...
+
+    def put_file(self, name: str, data: bytes) -> None:
+        """Replace the project's file NAME by DATA (a link there is removed, never written
+        through), owned by the user the app runs as."""
+        ...
+
+    def remove_file(self, name: str) -> None:
+        """Remove the project's file NAME if it is there (a link: the link itself)."""
+        ...
+
+    def project_files(self) -> Scan:
+        """Every regular file the project holds now, with its bytes (capped), and what the
+        grader refused to read (links, FIFOs, devices, files too large, folders too deep)."""
         ...
 
 

@@ -1,10 +1,19 @@
-"""The grader's outputs: results.json per submission; gradebook.csv, junit.xml, report.html."""
+"""The grader's outputs: results.json per submission; gradebook.csv, junit.xml, report.html.
+
+Whatever text reaches them (an app's answer quoted in a message, a submission's folder
+name) goes through `printable` first: control characters, lone surrogates and the two
+non-characters XML 1.0 refuses are written as visible escapes (`\x1b`), so junit.xml stays
+well-formed, report.html shows no terminal codes and results.json encodes. A gradebook
+cell that a spreadsheet would run as a formula (=, +, -, @, a tab or a carriage return
+first) gets a leading apostrophe, as spreadsheets expect.
+"""
 
 from __future__ import annotations
 
 import csv
 import html
 import json
+import re
 import statistics
 import textwrap
 from collections import Counter
@@ -16,6 +25,21 @@ from xml.etree import ElementTree
 from exercises.spec import Exercise
 
 Results = Mapping[str, Mapping[str, Any]]
+# Characters no report may carry as they are: C0 and C1 controls but tab and newline, DEL,
+# lone surrogates, and U+FFFE / U+FFFF (not characters, refused by XML 1.0).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str) -> str:
+    """TEXT with every character a report must not carry written as a visible escape."""
+    return _UNPRINTABLE.sub(lambda found: found[0].encode("unicode_escape").decode(), text)
+
+
+def spreadsheet_cell(text: str) -> str:
+    """TEXT as a CSV cell that no spreadsheet will run as a formula."""
+    text = printable(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def results_json(
@@ -40,7 +64,9 @@ def results_json(
                 "score": test.points if passed else 0.0,
                 "max_score": test.points,
                 "status": "passed" if passed else "failed",
-                "output": (outcome or {}).get("output", "Not graded.") if not passed else "",
+                "output": printable((outcome or {}).get("output", "Not graded."))
+                if not passed
+                else "",
                 "visibility": test.visibility,
             }
         )
@@ -50,7 +76,7 @@ def results_json(
         "score": score,
         "max_score": exercise.max_score,
         "execution_time": round(elapsed, 2),
-        "output": summary + ("\n" + note if note else ""),
+        "output": printable(summary + ("\n" + note if note else "")),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -67,21 +93,38 @@ def _test_id(test: Mapping[str, Any]) -> str:
     return str(test["name"]).split(":", 1)[0]
 
 
+def grader_failed(result: Mapping[str, Any]) -> bool:
+    """Whether the grader itself failed on this submission (its score means nothing)."""
+    return bool((result.get("extra_data") or {}).get("grader_error"))
+
+
 def write_gradebook(path: Path, exercise: Exercise, results: Results) -> None:
-    """One row per submission, one column per test (points), then the total."""
+    """One row per submission, one column per test (points), the total, the maximum, and a
+    note when the grader itself failed on the submission (grade it again)."""
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["submission", *(test.id for test in exercise.tests), "total", "max"])
+        header = ["submission", *(test.id for test in exercise.tests), "total", "max", "note"]
+        writer.writerow(header)
         for name, result in results.items():
             scores = {_test_id(test): test["score"] for test in result["tests"]}
             writer.writerow(
                 [
-                    name,
+                    spreadsheet_cell(name),
                     *(f"{scores.get(test.id, 0.0):g}" for test in exercise.tests),
                     f"{result['score']:g}",
                     f"{exercise.max_score:g}",
+                    "grader error: grade again" if grader_failed(result) else "",
                 ]
             )
+
+
+def write_problems(path: Path, problems: Sequence[tuple[str, str]]) -> None:
+    """The grader's own tracebacks, by submission, for the instructor (none: no file)."""
+    if not problems:
+        path.unlink(missing_ok=True)
+        return
+    text = "".join(f"=== {printable(name)}\n{trace.rstrip()}\n\n" for name, trace in problems)
+    path.write_text(text, encoding="utf-8")
 
 
 def write_junit(path: Path, exercise: Exercise, results: Results) -> None:
@@ -92,18 +135,21 @@ def write_junit(path: Path, exercise: Exercise, results: Results) -> None:
         suite = ElementTree.SubElement(
             suites,
             "testsuite",
-            name=name,
+            name=printable(name),
             tests=str(len(result["tests"])),
             failures=str(len(failed)),
             time=str(result["execution_time"]),
         )
         for test in result["tests"]:
             case = ElementTree.SubElement(
-                suite, "testcase", classname=f"{exercise.name}.{name}", name=_test_id(test)
+                suite,
+                "testcase",
+                classname=printable(f"{exercise.name}.{name}"),
+                name=_test_id(test),
             )
             if test["status"] != "passed":
                 failure = ElementTree.SubElement(case, "failure", message=test["name"])
-                failure.text = test["output"]
+                failure.text = printable(test["output"])
     ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
@@ -177,13 +223,22 @@ def write_report(path: Path, exercise: Exercise, results: Results, warning: str 
             f"<tr><td><code>{html.escape(test.id)}</code></td><td>{html.escape(test.title)}</td>"
             f"<td>{test.points:g}</td><td>{passed}/{len(scores)}</td>"
             f'<td><div class="bar"><span style="width:{rate:.0f}%"></span></div> '
-            f"{rate:.0f}%</td><td>{html.escape(most_common_failure(results, number))}</td></tr>"
+            f"{rate:.0f}%</td><td>{html.escape(printable(most_common_failure(results, number)))}"
+            "</td></tr>"
         )
     learners = [
-        f"<tr><td>{html.escape(name)}</td><td>{result['score']:g}</td>"
+        f"<tr><td>{html.escape(printable(name))}</td><td>{result['score']:g}</td>"
         f"<td>{result['execution_time']:g} s</td></tr>"
         for name, result in results.items()
     ]
+    failed = [printable(name) for name, result in results.items() if grader_failed(result)]
+    if failed:
+        warning = (
+            f"The grader itself failed on {len(failed)} submission(s), twice each: "
+            f"{', '.join(failed)}. Their scores mean nothing: grade them again "
+            "(grader-errors.log says what went wrong). " + warning
+        ).strip()
+    shown_warning = html.escape(printable(warning))
     mean = statistics.fmean(scores) if scores else 0.0
     median = statistics.median(scores) if scores else 0.0
     page = f"""<!DOCTYPE html>
@@ -198,7 +253,7 @@ td, th {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; }}
 .warning {{ background: #fff3cd; border: 1px solid #e0b000; padding: .5em; }}
 </style></head><body>
 <h1>{html.escape(exercise.title)} <small>({html.escape(exercise.name)})</small></h1>
-{f'<p class="warning"><strong>Warning:</strong> {html.escape(warning)}</p>' if warning else ""}
+{f'<p class="warning"><strong>Warning:</strong> {shown_warning}</p>' if warning else ""}
 <p>{len(scores)} submission(s); mean {mean:.2f}, median {median:g}, out of
 {exercise.max_score:g} points.</p>
 <h2>Score distribution</h2>

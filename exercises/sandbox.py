@@ -1,20 +1,31 @@
 """Running a submission's code apart from the grader, and apart from every other run.
 
-Every piece of learner code runs in a child process that
+This module is the one place that decides how a learner process is launched and confined
+(`spawn`, `confinement`, `_launch`; the unit exercise's zygote takes its configuration from
+`confinement` too). Every piece of learner code runs in a child process that
 
-* starts in a fresh temporary folder holding only the files the exercise asks for (copied,
-  never linked), with an empty environment apart from a few harmless variables;
+* starts in a fresh temporary folder holding only the files the exercise asks for (copied
+  by files.py: no link followed, the copies given to the sandbox user), with an empty
+  environment apart from a few harmless variables;
 * runs with `python -I` (no user site-packages, no PYTHON* variables, no current folder on
   sys.path), so a sitecustomize.py, a .pth file or a conftest.py in the submission is inert;
-* is confined by confine.py before its command starts: address space limited with
-  RLIMIT_AS, no core dumps, no kernel keyrings and, when the grader runs as root, the
-  unprivileged user `nobody`;
+* is confined by confine.py before its command starts (`Limits`): address space, CPU time,
+  processes and threads, file size and open files limited, no core dumps, no kernel
+  keyrings, no AF_UNIX sockets, a parent-death signal and, when the grader runs as root,
+  a user of its own: each grading worker claims an unused uid (`claim_user`), so that
+  RLIMIT_NPROC counts one submission's processes only, and every process of that uid is
+  killed when a submission's grading ends;
 * when the grader runs as root and the kernel allows it, lives in namespaces of its own
-  (`isolation()`): private /tmp, /var/tmp, /dev/shm and /run/lock, every other mount
-  read-only, only its own folder and processes in sight, its own loopback network, and
-  every process it started killed when it ends. So two runs (of one submission, or of two
-  submissions graded at once) can neither leave nor read anything for each other;
-* lives in its own session, so the whole process group is killed at the deadline.
+  (`isolation()`): private /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders
+  covered (the repository, the hidden tests, the scratch folder of every grading), every
+  other mount read-only, only its own folder and processes in sight, the machine's load
+  and memory figures hidden, its own loopback network, and every process it started killed
+  when it ends. So two runs (of one submission, or of two submissions graded at once) can
+  neither leave nor read anything for each other;
+* lives in its own session, so the whole process group is killed at the deadline;
+* writes only in its submission's private area (`submission_area`): as root, a tmpfs of
+  `scratch_mb` in the worker's own mount namespace, unmounted (everything in it freed at
+  once, however deep) when the grading ends.
 
 Where namespaces are not available (not root, or a container without CAP_SYS_ADMIN), runs
 share the machine's writable folders and a process a run starts can outlive it:
@@ -26,11 +37,12 @@ Its output goes through a pipe that the grader drains, keeping only the first by
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import json
+import math
 import os
 import pwd
-import shutil
 import signal
 import socket
 import stat
@@ -39,12 +51,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exercises import confine
+from exercises import confine, files
+from exercises.spec import EXERCISES_DIR, Exercise
 
 # The code that confines a child, as text: the launcher and the zygote run it, with `-I`
 # and from a string, so they import nothing of the repository.
@@ -65,55 +78,10 @@ os.execv(sys.argv[2], sys.argv[2:])
 # Places every program expects to be writable: each run gets its own, empty (tmpfs).
 SHARED_PLACES = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 PRIVATE_TMPFS_MB = 64
-_SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".git"}
-MAX_COPY_BYTES = 5 * 1024 * 1024
-
-
-@dataclass
-class CopyReport:
-    """What copying a submission left out, in words for the learner."""
-
-    notes: list[str] = field(default_factory=list)
-
-
-def copy_tree(source: Path, target: Path, report: CopyReport, budget: list[int]) -> None:
-    """Copy regular files under SOURCE to TARGET; skip links, caches and oversize content."""
-    target.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(source.iterdir()):
-        if entry.name in _SKIPPED_NAMES:
-            continue
-        if entry.is_symlink():
-            report.notes.append(f"skipped {entry.name}: symbolic links are not graded")
-            continue
-        if entry.is_dir():
-            copy_tree(entry, target / entry.name, report, budget)
-        elif entry.is_file():
-            size = entry.stat().st_size
-            if size > budget[0]:
-                report.notes.append(f"skipped {entry.name}: the submission is larger than 5 MB")
-                continue
-            budget[0] -= size
-            shutil.copyfile(entry, target / entry.name)
-
-
-def copy_project(submission: Path, target: Path, entries: Iterable[str]) -> CopyReport:
-    """Copy the named top-level ENTRIES (folders or files) of a submission into TARGET.
-
-    Anything else in the submission (conftest.py, sitecustomize.py, *.pth, pytest.ini,
-    results files...) is simply not there when its code runs.
-    """
-    report = CopyReport()
-    budget = [MAX_COPY_BYTES]
-    target.mkdir(parents=True, exist_ok=True)
-    for name in entries:
-        source = submission / name
-        if source.is_symlink():
-            report.notes.append(f"skipped {name}: symbolic links are not graded")
-        elif source.is_dir():
-            copy_tree(source, target / name, report, budget)
-        elif source.is_file():
-            shutil.copyfile(source, target / name)
-    return report
+# The uids the grading workers run submissions as (one each, claimed with a lock file so
+# that two graders on one machine never share one), unless GRADER_UID_BASE says otherwise.
+UID_BASE = 2_147_000_000
+UID_COUNT = 1000
 
 
 def _nobody() -> tuple[int, int] | None:
@@ -127,15 +95,73 @@ def _nobody() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
+_CLAIMED: list[tuple[int, int]] = []
+_LOCKS: list[int] = []  # the descriptors that hold the claims, open until the process ends
+
+
+def _lock_folder() -> Path:
+    for base in ("/run/lock", tempfile.gettempdir()):
+        folder = Path(base) / "items-api-grader"
+        with contextlib.suppress(OSError):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == 0:
+                folder.chmod(0o700)
+                return folder
+    raise OSError("no folder for the grader's lock files")
+
+
+def claim_user() -> tuple[int, int] | None:
+    """Claim a uid no one else uses for this process's runs (root only; None otherwise, or
+    with GRADER_KEEP_USER=1): held until the process ends, its leftovers killed first."""
+    if _CLAIMED:
+        return _CLAIMED[0]
+    if os.geteuid() != 0 or os.environ.get("GRADER_KEEP_USER"):
+        return None
+    base = int(os.environ.get("GRADER_UID_BASE", UID_BASE))
+    folder = _lock_folder()
+    for uid in range(base, base + UID_COUNT):
+        with contextlib.suppress(KeyError):
+            pwd.getpwuid(uid)
+            continue  # a real user
+        fd = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _LOCKS.append(fd)
+        confine.kill_user(uid)  # what a grader that crashed with this uid left running
+        _CLAIMED.append((uid, uid))
+        sandbox_user.cache_clear()
+        return uid, uid
+    return None
+
+
+def release_user(uid: int) -> None:
+    """Kill what UID still runs, unless another grader holds it now (after the batch)."""
+    try:
+        fd = os.open(_lock_folder() / f"uid-{uid}.lock", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        confine.kill_user(uid)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @functools.cache
 def sandbox_user() -> tuple[int, int] | None:
-    """(uid, gid) of `nobody` when the grader runs as root, else None (stay as we are).
+    """(uid, gid) runs take when the grader runs as root: the uid this worker claimed
+    (`claim_user`), else `nobody`; None when not root (stay as we are).
 
     In namespaces, the runs can always reach the interpreter (see `interpreter_reveal`).
-    Without them, None as well when `nobody` cannot run this Python (an interpreter under
+    Without them, None as well when that user cannot run this Python (an interpreter under
     /root, say), or when GRADER_KEEP_USER=1 is set.
     """
-    user = _nobody()
+    user = _CLAIMED[0] if _CLAIMED else _nobody()
     if user is None or isolation().namespaces:
         return user
     try:
@@ -152,15 +178,6 @@ def sandbox_user() -> tuple[int, int] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return user if probe.returncode == 0 else None
-
-
-def hand_over(folder: Path, user: tuple[int, int] | None) -> None:
-    """Give FOLDER and everything in it to the sandbox user (no-op when user is None)."""
-    if user is None:
-        return
-    uid, gid = user
-    for path in [folder, *folder.rglob("*")]:
-        os.chown(path, uid, gid, follow_symlinks=False)
 
 
 def scratch_dir() -> str | None:
@@ -194,16 +211,30 @@ def scratch_root() -> Path:
     return Path(scratch_dir() or tempfile.gettempdir()).resolve()
 
 
+def grader_folders() -> list[Path]:
+    """The grader's own folders, which a run must not read: this package (with every
+    exercise's hidden tests and solution) and the repository holding it."""
+    folders = [EXERCISES_DIR.resolve()]
+    repository = folders[0].parent
+    if repository != Path("/") and (repository / "pyproject.toml").is_file():
+        folders.append(repository)
+    return folders
+
+
 def cover_places() -> list[tuple[str, int, str]]:
     """(folder, tmpfs megabytes, mode) a run gets fresh and empty: the shared writable
-    places and the scratch root (which holds the other gradings), outermost first, none
-    inside another."""
+    places, the scratch root (which holds the other gradings and the hidden tests' copy)
+    and the grader's folders (read-only for the run; the Python in use is bound back if
+    it lies inside, see `interpreter_reveal`), outermost first, none inside another."""
     places: list[tuple[str, int, str]] = []
-    candidates = [Path(place).resolve() for place in SHARED_PLACES] + [scratch_root()]
-    for place in sorted(set(candidates), key=lambda path: len(path.parts)):
+    writable = [Path(place).resolve() for place in SHARED_PLACES] + [scratch_root()]
+    candidates = {place: (PRIVATE_TMPFS_MB, "1777") for place in writable}
+    for folder in grader_folders():
+        candidates.setdefault(folder, (1, "755"))
+    for place in sorted(candidates, key=lambda path: len(path.parts)):
         covered = any(place.is_relative_to(Path(outer)) for outer, _, _ in places)
         if place.is_dir() and not covered:
-            places.append((str(place), PRIVATE_TMPFS_MB, "1777"))
+            places.append((str(place), *candidates[place]))
     return places
 
 
@@ -266,8 +297,8 @@ def isolation() -> Isolation:
     with tempfile.TemporaryDirectory(prefix="grader-probe-", dir=scratch_dir()) as folder:
         probe = Path(folder)
         probe.chmod(0o755)
-        hand_over(probe, user)
-        config = confinement(probe, 512, user, namespaces=True)
+        os.chown(probe, *user)
+        config = confinement(probe, PROBE_LIMITS, user, namespaces=True)
         # Cheap but telling: the standard library and the installed packages are readable.
         check = (
             "import os, sysconfig; assert os.getpid() == 1; "
@@ -308,13 +339,39 @@ def isolation_note() -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one run of learner code may use: address space (MB), CPU seconds, processes
+    and threads of its user, open files, and the largest file it may write (MB)."""
+
+    memory_mb: int
+    cpu_seconds: int
+    processes: int
+    open_files: int
+    file_mb: int
+
+    @classmethod
+    def of(cls, exercise: Exercise, cpu_seconds: float | None = None) -> Limits:
+        """An exercise's limits; CPU_SECONDS defaults to its whole time limit."""
+        cpu = cpu_seconds if cpu_seconds is not None else exercise.time_limit
+        return cls(
+            memory_mb=exercise.memory_mb,
+            cpu_seconds=max(1, math.ceil(cpu)),
+            processes=exercise.processes,
+            open_files=exercise.open_files,
+            file_mb=exercise.file_mb,
+        )
+
+
+PROBE_LIMITS = Limits(memory_mb=512, cpu_seconds=30, processes=64, open_files=64, file_mb=1)
+
+
 def confinement(
     folder: Path,
-    memory_mb: int,
+    limits: Limits,
     user: tuple[int, int] | None,
     *,
     also: Sequence[Path] = (),
-    fsize: int | None = None,
     namespaces: bool | None = None,
 ) -> dict[str, Any]:
     """The configuration confine.enter() gets for a child working in FOLDER (writable).
@@ -324,8 +381,13 @@ def confinement(
     could undo them).
     """
     config: dict[str, Any] = {
-        "memory": memory_mb * 1024 * 1024,
-        "fsize": fsize,
+        "memory": limits.memory_mb * 1024 * 1024,
+        "fsize": limits.file_mb * 1024 * 1024,
+        "cpu": limits.cpu_seconds,
+        "processes": limits.processes,
+        # Keeping the grader's own user, the limit counts on top of what it runs already.
+        "processes_above_now": user is None,
+        "open_files": limits.open_files,
         "uid": user[0] if user else None,
         "gid": user[1] if user else None,
         "isolate": None,
@@ -427,13 +489,14 @@ def run_limited(
     argv: Sequence[str],
     *,
     cwd: Path,
-    memory_mb: int,
+    limits: Limits,
     timeout: float,
     output_limit: int,
     user: tuple[int, int] | None,
 ) -> Finished:
-    """Run ARGV in the sandbox until it ends or TIMEOUT seconds pass; never raises on failure."""
-    process = spawn(argv, cwd=cwd, memory_mb=memory_mb, user=user)
+    """Run ARGV in the sandbox until it ends or TIMEOUT seconds pass; never raises on failure
+    (and never leaves the child running, even when interrupted)."""
+    process = spawn(argv, cwd=cwd, limits=limits, user=user)
     assert process.stdout is not None
     tap = OutputTap(process.stdout, output_limit)
     timed_out = False
@@ -441,8 +504,9 @@ def run_limited(
         process.wait(timeout=max(timeout, 0.1))
     except subprocess.TimeoutExpired:
         timed_out = True
-    kill_group(process)
-    process.wait()
+    finally:
+        kill_group(process)
+        process.wait()
     return Finished(process.returncode, timed_out, tap.text(), tap.overflowed)
 
 
@@ -450,14 +514,14 @@ def spawn(
     argv: Sequence[str],
     *,
     cwd: Path,
-    memory_mb: int,
+    limits: Limits,
     user: tuple[int, int] | None,
     pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[bytes]:
     """Start ARGV in the sandbox, working in CWD (limits, own session, clean environment,
-    maybe `nobody` and namespaces: see confinement())."""
+    the sandbox user and namespaces: see confinement())."""
     return subprocess.Popen(
-        [*_launch(confinement(cwd, memory_mb, user)), *argv],
+        [*_launch(confinement(cwd, limits, user)), *argv],
         cwd=cwd,
         env=child_environment(cwd),
         stdin=subprocess.DEVNULL,
@@ -476,9 +540,9 @@ class Server:
     parallel gradings never collide) and hands it to uvicorn with --fd.
     """
 
-    def __init__(self, project: Path, *, memory_mb: int, output_limit: int, user: object) -> None:
+    def __init__(self, project: Path, *, limits: Limits, output_limit: int, user: object) -> None:
         self.project = project
-        self.memory_mb = memory_mb
+        self.limits = limits
         self.output_limit = output_limit
         self.user: tuple[int, int] | None = user  # type: ignore[assignment]
         self.process: subprocess.Popen[bytes] | None = None
@@ -518,7 +582,7 @@ class Server:
         self.process = spawn(
             argv,
             cwd=self.project,
-            memory_mb=self.memory_mb,
+            limits=self.limits,
             user=self.user,
             pass_fds=(listener.fileno(),),
         )
@@ -541,12 +605,17 @@ class Server:
         import httpx
 
         deadline = time.monotonic() + timeout
-        with httpx.Client(base_url=self.base_url) as client:
+        # Only the status line is awaited: the body (which could be endless, or a bomb
+        # that inflates to gigabytes) is never read, nor decompressed.
+        headers = {"accept-encoding": "identity"}
+        with httpx.Client(base_url=self.base_url, headers=headers) as client:
             while time.monotonic() < deadline:
                 if not self.alive:
                     return f"The app stopped while starting: it {self.finished().describe()}."
                 try:
-                    client.get(probe, timeout=min(1.0, max(deadline - time.monotonic(), 0.01)))
+                    wait = min(1.0, max(deadline - time.monotonic(), 0.01))
+                    asked = client.build_request("GET", probe, timeout=wait)
+                    client.send(asked, stream=True).close()
                     return None
                 except httpx.TimeoutException:
                     continue
@@ -569,3 +638,83 @@ class Server:
         if self.process is not None:
             kill_group(self.process)
             self.process.wait()
+
+
+# --- the grading worker: its private mounts, its submissions' areas, what it leaves ------
+_WORKER_MOUNTS: list[bool] = []
+_WORKER_AREA: list[Path] = []
+AREA_NOTE = "current-area"
+
+
+def set_worker_area(folder: Path) -> None:
+    """Where this worker keeps its gradings and the unit exercises' app variants."""
+    _WORKER_AREA[:] = [folder]
+
+
+def worker_area() -> Path:
+    """This worker's folder (see set_worker_area), else the scratch root."""
+    return _WORKER_AREA[0] if _WORKER_AREA else scratch_root()
+
+
+def enter_worker() -> None:
+    """Set up a grading worker (call first, while it has one thread): a uid of its own for
+    the runs, the parent of every orphan its runs leave (so they can be swept), and as
+    root with namespaces allowed a mount namespace of its own for the submissions' areas."""
+    with contextlib.suppress(OSError):
+        confine.become_subreaper()
+    claim_user()
+    if os.geteuid() == 0 and not os.environ.get("GRADER_NO_NAMESPACES"):
+        try:
+            confine.private_mounts()
+            _WORKER_MOUNTS.append(True)
+        except OSError:
+            pass
+
+
+@contextlib.contextmanager
+def submission_area(megabytes: int) -> Iterator[Path]:
+    """A new folder in the scratch root for one submission's grading, removed afterwards
+    whatever it holds. In a worker with its own mounts, a tmpfs of MEGABYTES (and a bounded
+    number of files): a run that fills it fills only its own, and unmounting frees it all
+    at once. Its path is noted in the worker's folder, for the pool to remove it should
+    the worker die."""
+    folder = Path(tempfile.mkdtemp(prefix="grade-", dir=scratch_root()))
+    folder.chmod(0o711)  # runs may pass through, not list it
+    note = worker_area() / AREA_NOTE if _WORKER_AREA else None
+    if note is not None:
+        note.write_text(str(folder), encoding="utf-8")
+    mounted = False
+    if _WORKER_MOUNTS:
+        try:
+            confine.mount_tmpfs(str(folder), megabytes, inodes=max(1024, megabytes * 64))
+            mounted = True
+        except OSError:
+            pass
+    try:
+        yield folder
+    finally:
+        if mounted:
+            with contextlib.suppress(OSError):
+                confine.unmount(str(folder))
+        files.remove_tree(folder)
+        if note is not None:
+            note.unlink(missing_ok=True)
+
+
+def remove_left_area(worker_folder: Path) -> None:
+    """Remove the submission area a dead worker noted in WORKER_FOLDER, if any."""
+    note = worker_folder / AREA_NOTE
+    with contextlib.suppress(OSError):
+        area = Path(note.read_text(encoding="utf-8"))
+        if area.parent == scratch_root() and area.name.startswith("grade-"):
+            files.remove_tree(area)
+
+
+def end_of_submission(keep: frozenset[int] = frozenset()) -> int:
+    """Kill every process the submission's runs left: of the claimed uid, and every child
+    of this worker but KEEP (its orphans come back here); returns how many."""
+    killed = 0
+    if _CLAIMED:
+        killed += confine.kill_user(_CLAIMED[0][0])
+    killed += confine.sweep_children(keep)
+    return killed

@@ -52,6 +52,19 @@ class Exercise:
     memory_mb: int
     output_limit: int
     tests: tuple[TestSpec, ...]
+    # What one run of learner code may use besides time and memory (see sandbox.Limits):
+    # processes and threads, open files, the largest file it writes, and the size of the
+    # private writable area that holds the submission's copy while it is graded.
+    processes: int = 128
+    open_files: int = 256
+    file_mb: int = 64
+    scratch_mb: int = 256
+    # Seconds one hidden check may take, at most (never more than what is left of
+    # time_limit): a check that takes longer fails with a message saying so.
+    check_time_limit: float = 30.0
+    # Where the grader reads tests/hidden from: a private copy made for the batch (see
+    # grade.private_material), or None for the exercise's own folder.
+    material: Path | None = None
 
     @property
     def starter(self) -> Path:
@@ -70,8 +83,9 @@ class Exercise:
 
     @property
     def hidden_tests(self) -> Path:
-        """The grading tests; never handed out, never run with submission code."""
-        return self.root / "tests" / "hidden"
+        """The grading tests; never handed out, never run with submission code (the
+        batch's private copy of them while grading, see `material`)."""
+        return self.material or self.root / "tests" / "hidden"
 
     @property
     def max_score(self) -> float:
@@ -129,6 +143,11 @@ def load(name: str) -> Exercise:
         memory_mb=int(data.get("memory_mb", 1024)),
         output_limit=int(data.get("output_limit", 64 * 1024)),
         tests=tuple(tests),
+        processes=int(data.get("processes", 128)),
+        open_files=int(data.get("open_files", 256)),
+        file_mb=int(data.get("file_mb", 64)),
+        scratch_mb=int(data.get("scratch_mb", 256)),
+        check_time_limit=float(data.get("check_time_limit", 30)),
     )
 
 

@@ -5,14 +5,19 @@ folder and a fresh process, against
 
 * the reference app (the starter's app/) and an equivalent rewrite of it (same behaviour,
   different source): the tests must pass on both, or no mutant counts;
-* each mutant (the reference with one bug put in): a mutant is killed when the tests fail.
+* each mutant: the rewrite with one bug put in (one line of it changed). A mutant is killed
+  when the tests fail on it. Built on the rewrite, every mutant differs from the starter in
+  the same files, the same functions and the same number of lines as the rewrite does, so
+  a test that counts what differs from the starter cannot tell a mutant from the rewrite.
 
 Only the exit status of each isolated run decides (0 = passed, 1 = some test failed): the
 learner's code runs inside the run, so nothing it reports about itself is trusted. Every
 run looks the same from inside (same folder layout under a random name, fresh files and
-timestamps, same environment), so a test cannot tell the reference from a mutant except by
-the app's behaviour; the equivalent rewrite defeats tests that compare the app's source
-with the starter's.
+timestamps, same environment, the same pytest arguments and limits: the learner's report
+is read from every run's output and thrown away for the mutants), so a test cannot tell
+the reference from a mutant except by the app's behaviour; the equivalent rewrite defeats
+tests that compare the app's source with the starter's. The app variants and the hidden
+tests lie in folders only root may enter, which no run sees in namespaces.
 
 Nor can one run leave anything for the next: as root, each run gets namespaces of its own
 (confine.py: private /tmp and the like, everything else read-only, its own processes and
@@ -46,7 +51,6 @@ import importlib.util
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -57,7 +61,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from exercises import sandbox
+from exercises import files, sandbox
 from exercises.confine import SANDBOX_FAILED
 from exercises.grade import learner_output
 from exercises.spec import Exercise, ExerciseError
@@ -65,6 +69,8 @@ from exercises.spec import Exercise, ExerciseError
 PER_RUN_LIMIT = 30.0
 CHEAP_EXAMPLES = 3
 FULL_EXAMPLES = 15
+MAX_TEST_FILE_BYTES = 1024 * 1024
+MAX_TESTS_BYTES = 5 * 1024 * 1024
 
 _ZYGOTE = r"""
 import gc, importlib, json, os, resource, select, signal, sys, time
@@ -138,10 +144,16 @@ def fork_run(job):
             pass
     _, status, usage = os.wait4(pid, 0)
     cpu = usage.ru_utime + usage.ru_stime
+    # What the run left: orphans come back here (a subreaper), and without namespaces the
+    # processes of its user may live elsewhere too. None may see the next run.
+    sweep_children()
+    if job["sandbox"]["isolate"] is None and job["sandbox"]["uid"] is not None:
+        kill_user(job["sandbox"]["uid"])
     return {"code": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "cpu": cpu}
 
 def target(app_dir, commands, answers):
     # One app variant (grader code), imported once; every run of it forks from here.
+    become_subreaper()
     sys.path.insert(0, app_dir)
     try:
         for name in sorted(os.listdir(os.path.join(app_dir, "app"))):
@@ -164,9 +176,11 @@ def target(app_dir, commands, answers):
 def start_target(app_dir):
     commands, to_target = os.pipe()
     from_target, answers = os.pipe()
+    zygote = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
+            die_with(zygote)
             null = os.open(os.devnull, os.O_RDWR)
             os.dup2(null, 0)
             os.dup2(null, 1)
@@ -190,7 +204,8 @@ def scan_constants():
 # Hypothesis builds its Unicode tables on first use: the categories (tens of ms) and, for
 # st.text(), the characters UTF-8 can encode (seconds). Once, here, not per run: kept in
 # memory for the runs, and on disk in the grader's own cache folder (sys.argv[1]) for the
-# next zygote. A run could neither write them (`nobody`) nor keep them (a fresh folder).
+# next zygote. A run could neither write them (its own user) nor keep them (a fresh folder).
+die_with(int(sys.argv[2]))  # the worker that started this zygote
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.internal.charmap import charmap, intervals_from_codec
 set_hypothesis_home_dir(sys.argv[1])
@@ -228,16 +243,24 @@ for line in sys.stdin:
 """
 
 
-def cache_dir() -> Path:
-    """The grader's own cache folder (Hypothesis's Unicode tables), readable by root only
-    when the grader runs as root; a fresh temporary folder if it cannot be made."""
+def cache_dir() -> tuple[Path, bool]:
+    """(the folder for Hypothesis's Unicode tables, whether it is a fresh one to delete).
+
+    With namespaces, the grader's own cache folder, readable by root only (rebuilt when it
+    is not the grader's alone). Without them a run may keep the grader's user and write
+    there, so the tables are built in a fresh folder, thrown away afterwards: nothing a
+    fallback grading writes is read by a later isolated one."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "items-api-grader" / "hypothesis"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        folder = Path(tempfile.mkdtemp(prefix="grader-cache-"))
-    return folder
+    if sandbox.isolation().namespaces:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.lstat()
+            if info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+                return folder, False
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix="grader-cache-")), True
 
 
 class Zygote:
@@ -246,12 +269,17 @@ class Zygote:
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
         self.cpu = 0.0  # CPU seconds the runs used so far (for the benchmark)
+        self.fresh_cache: Path | None = None
 
     def start(self) -> subprocess.Popen[str]:
         """Start the zygote unless it runs already."""
         if self.process is None or self.process.poll() is not None:
+            cache, fresh = cache_dir()
+            if fresh:
+                self.fresh_cache = cache
+            code = sandbox.CONFINE_SOURCE + _ZYGOTE
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-c", sandbox.CONFINE_SOURCE + _ZYGOTE, str(cache_dir())],
+                [sys.executable, "-I", "-c", code, str(cache), str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -289,6 +317,9 @@ class Zygote:
             self.process.kill()
             self.process.wait()
             self.process = None
+        if self.fresh_cache is not None:
+            files.remove_tree(self.fresh_cache)
+            self.fresh_cache = None
 
 
 @dataclass(frozen=True)
@@ -303,7 +334,8 @@ class Variant:
 
 
 def variants(exercise: Exercise) -> tuple[list[Variant], list[Variant]]:
-    """(mutants, the edits of the equivalent rewrite) from tests/hidden/mutants.py."""
+    """(mutants, the edits of the equivalent rewrite) from tests/hidden/mutants.py; each
+    mutant's text is the rewrite's (a mutant is the rewrite with that edit applied)."""
     path = exercise.hidden_tests / "mutants.py"
     spec = importlib.util.spec_from_file_location(f"_hidden_mutants_{exercise.name}", path)
     if spec is None or spec.loader is None:
@@ -315,15 +347,31 @@ def variants(exercise: Exercise) -> tuple[list[Variant], list[Variant]]:
     return mutants, equivalents
 
 
-def build_app(reference: Path, target: Path, edits: list[Variant]) -> None:
-    """Copy the reference app/ to TARGET/app and apply each edit (its text must occur once)."""
-    fresh_copy(reference, target / "app")  # which files were edited must not show
+def edited(source: str, edits: list[Variant], file: str) -> str:
+    """SOURCE (of app/FILE) with EDITS applied in order; each text must occur once."""
     for edit in edits:
-        file = target / "app" / edit.file
-        source = file.read_text(encoding="utf-8")
+        if edit.file != file:
+            continue
         if source.count(edit.old) != 1:
             raise ExerciseError(f"variant {edit.name}: its text must occur once in {edit.file}")
-        file.write_text(source.replace(edit.old, edit.new), encoding="utf-8")
+        if edit.old.count("\n") != edit.new.count("\n"):
+            # Line numbers of the code below would move: a test could count them.
+            raise ExerciseError(f"variant {edit.name}: it must keep the number of lines")
+        source = source.replace(edit.old, edit.new)
+    return source
+
+
+def build_app(reference: Path, target: Path, edits: list[Variant]) -> None:
+    """Copy the reference app/ to TARGET/app and apply each edit (its text must occur once)."""
+    fresh_copy(reference, target / "app", None)  # which files were edited must not show
+    for name in sorted({edit.file for edit in edits}):
+        file = target / "app" / name
+        file.write_text(edited(file.read_text(encoding="utf-8"), edits, name), encoding="utf-8")
+
+
+def mutant_edits(rewrite: list[Variant], mutant: Variant) -> list[Variant]:
+    """The edits of a mutant's app: the rewrite's, then the mutant's own."""
+    return [*rewrite, mutant]
 
 
 class Targets:
@@ -339,11 +387,12 @@ class Targets:
         key = (exercise.name, name)
         if key not in self.apps:
             if self.root is None:
-                self.root = Path(tempfile.mkdtemp(prefix="grader-apps-", dir=sandbox.scratch_dir()))
-                # Not listable: a run outside namespaces must not find the other variants.
-                self.root.chmod(0o711)
+                self.root = Path(tempfile.mkdtemp(prefix="grader-apps-", dir=sandbox.worker_area()))
+                # Root only: a run outside namespaces must not read any variant (a path
+                # found in its memory included); the targets that import them are root.
+                self.root.chmod(0o700)
             folder = Path(tempfile.mkdtemp(dir=self.root))  # a random name: it tells nothing
-            folder.chmod(0o755)
+            folder.chmod(0o700)
             build_app(exercise.starter / "app", folder, edits)
             self.apps[key] = folder
         return self.apps[key]
@@ -352,7 +401,7 @@ class Targets:
         """Stop the zygote and delete the variants."""
         self.zygote.close()
         if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
+            files.remove_tree(self.root)
             self.root = None
             self.apps.clear()
 
@@ -361,13 +410,26 @@ _WORKER = Targets()
 atexit.register(_WORKER.close)
 
 
+def close_worker() -> None:
+    """Stop this worker's zygote and delete its variants (when the worker ends)."""
+    _WORKER.close()
+
+
+def infrastructure() -> frozenset[int]:
+    """This worker's processes that serve every submission (the zygote), not swept."""
+    process = _WORKER.zygote.process
+    return (
+        frozenset() if process is None or process.poll() is not None else frozenset({process.pid})
+    )
+
+
 def warm_up(exercise: Exercise | None = None) -> None:
     """Start this worker's zygote (and build EXERCISE's variants) before the first submission."""
     _WORKER.zygote.start()
     if exercise is not None:
         mutants, rewrite = variants(exercise)
         builds = [("reference", []), ("rewrite", rewrite)]
-        builds += [(mutant.name, [mutant]) for mutant in mutants]
+        builds += [(mutant.name, mutant_edits(rewrite, mutant)) for mutant in mutants]
         # In random order: the folders' creation times must not tell which is which.
         random.shuffle(builds)
         for name, edits in builds:
@@ -455,19 +517,26 @@ class Grading:
         self.workdir = workdir
         self.deadline = time.monotonic() + exercise.time_limit
         self.user = sandbox.sandbox_user()
-        self.tests = workdir / "learner-tests"
-        self.notes: list[str] = []
-        self.tests.mkdir()
-        source = submission / "tests"
-        if source.is_dir():
-            for file in sorted(source.glob("test_*.py")):
-                if file.is_symlink() or not file.is_file():
-                    self.notes.append(f"skipped tests/{file.name}: not a regular file")
-                elif file.stat().st_size > 1024 * 1024:
-                    self.notes.append(f"skipped tests/{file.name}: larger than 1 MB")
-                else:
-                    shutil.copyfile(file, self.tests / file.name)
+        self.limits = sandbox.Limits.of(exercise, cpu_seconds=PER_RUN_LIMIT)
+        copied = workdir / "learner"
+        # Only tests/test_*.py, regular files with one name: no link is followed.
+        report = files.copy_in(
+            submission,
+            copied,
+            ["tests"],
+            owner=None,
+            budget=MAX_TESTS_BYTES,
+            file_limit=MAX_TEST_FILE_BYTES,
+            accept=_is_test_file,
+        )
+        self.notes: list[str] = list(report.notes)
+        self.tests = copied / "tests"
+        self.tests.mkdir(exist_ok=True)
+        for extra in sorted(self.tests.iterdir()):
+            if extra.is_dir():  # folders of tests/: their files were never copied
+                files.remove_tree(extra)
         # The copy stays the grader's: each run gets its own copy of it.
+        copied.chmod(0o700)
         self.tests.chmod(0o700)
         # A random marker: the learner's code cannot print it in advance.
         self.marker = f"grader-hypothesis-tests-{os.urandom(8).hex()}="
@@ -482,10 +551,11 @@ class Grading:
         self.isolated = self.user is not None and sandbox.isolation().namespaces
         self.count = 0
 
-    def run(
-        self, name: str, edits: list[Variant], examples: int, stop_at_first_failure: bool
-    ) -> Run:
-        """Run the learner's tests against the app variant NAME (the reference plus EDITS)."""
+    def run(self, name: str, edits: list[Variant], examples: int, report: bool) -> Run:
+        """Run the learner's tests against the app variant NAME (the reference plus EDITS).
+
+        Every run is the same from inside, whatever the variant; REPORT only says whether
+        its output is kept for the learner (reference and rewrite) or thrown away."""
         self.count += 1
         # Every run sees the same layout, .../<random>/project/{app,tests}, with fresh files
         # and fresh timestamps: neither the path nor a date tells which run this is.
@@ -499,9 +569,10 @@ class Grading:
         (grader / f"{plugin}.py").write_text(plugin_text, encoding="utf-8")
         (grader / "pytest.ini").write_text(_GRADING_INI, encoding="utf-8")
         app_dir = _WORKER.app_dir(self.exercise, name, edits)
-        fresh_copy(app_dir / "app", project / "app")
-        fresh_copy(self.tests, project / "tests")
-        sandbox.hand_over(project, self.user)
+        fresh_copy(app_dir / "app", project / "app", self.user)
+        fresh_copy(self.tests, project / "tests", self.user)
+        if self.user is not None:
+            os.chown(project, *self.user)
         output = box / "output.txt"
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
@@ -521,27 +592,24 @@ class Grading:
             "--import-mode=importlib",
             "-q",
             "--no-header",
-            # A mutant's output is never shown, and pytest's usual traceback (it parses the
-            # source of every frame) can cost seconds: none for mutants, plain for the rest.
-            *(["--tb=no"] if stop_at_first_failure else ["-rfE", "--tb=native"]),
+            # The same for every variant, so that no test can tell which it runs against by
+            # reading its options: stop at the first failure (a mutant is killed by one;
+            # the learner's report shows the first test to fix), with the plain traceback
+            # (pytest's usual one parses the source of every frame and can cost seconds).
+            "-rfE",
+            "--tb=native",
+            "-x",
             "-W",
             "ignore::DeprecationWarning",
             # The grader loads Hypothesis' plugin by name after importing it, and pytest warns
             # that it cannot rewrite its asserts: a note about the grader, not the learner.
             "-W",
             "ignore::pytest.PytestAssertRewriteWarning",
-            *(["-x"] if stop_at_first_failure else []),
             "tests",
         ]
         # In namespaces, the run sees its project (writable) and the grader's two files
         # (read-only), nothing else of the scratch folder: no other run, no variant.
-        confinement = sandbox.confinement(
-            project,
-            self.exercise.memory_mb,
-            self.user,
-            also=[grader],
-            fsize=self.exercise.output_limit * 4,
-        )
+        confinement = sandbox.confinement(project, self.limits, self.user, also=[grader])
         job = {
             "target": hashlib.sha256(str(app_dir).encode()).hexdigest()[:16],
             "app_dir": str(app_dir),
@@ -555,16 +623,16 @@ class Grading:
         }
         code, timed_out = _WORKER.zygote.run(job)
         text = ""
-        if output.exists():
-            with output.open("rb") as file:
-                text = file.read(self.exercise.output_limit).decode("utf-8", "replace")
-        shutil.rmtree(box, ignore_errors=True)
+        # The output file is the grader's (made by the run before it was confined).
+        with contextlib.suppress(OSError), open(output, "rb") as file:
+            text = file.read(self.exercise.output_limit).decode("utf-8", "replace")
+        files.remove_tree(box)
         # Only ever used to skip a rerun, which can only cost the learner: safe to read.
         hypothesis_tests = f"{self.marker}0\n" not in text
         text = "\n".join(line for line in text.splitlines() if self.marker not in line).strip()
-        if not stop_at_first_failure:  # a report the learner may read: their frames only
-            text = learner_output(text, project)
-        return Run(code, timed_out, text + "\n", hypothesis_tests)
+        if not report:  # a mutant's output is never shown
+            return Run(code, timed_out, "", hypothesis_tests)
+        return Run(code, timed_out, learner_output(text, project) + "\n", hypothesis_tests)
 
     def why_not_counted(self, run: Run, examples: int, which: str) -> str:
         """The note for tests that do not pass on a correct app (WHICH: the reference app or
@@ -585,18 +653,28 @@ class Grading:
         )
 
 
-def fresh_copy(source: Path, target: Path) -> None:
-    """Copy the files under SOURCE to TARGET, contents only: every file and folder gets the
-    time of the copy. The source's dates would tell when the grading started (the tests'),
-    or which files a mutant changed (the app's)."""
+def fresh_copy(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
+    """Copy the files under SOURCE (a folder of the grader's, one level of subfolders at
+    most) to TARGET, contents only, for OWNER: every file and folder gets the time of the
+    copy. The source's dates would tell when the grading started (the tests'), or which
+    files a mutant changed (the app's)."""
     target.mkdir()
+    if owner is not None:
+        os.chown(target, *owner)
     for entry in sorted(source.iterdir()):
         if entry.name == "__pycache__":
             continue
-        if entry.is_dir():
-            fresh_copy(entry, target / entry.name)
-        else:
-            shutil.copyfile(entry, target / entry.name)
+        if entry.is_dir() and not entry.is_symlink():
+            fresh_copy(entry, target / entry.name, owner)
+        elif entry.is_file() and not entry.is_symlink():
+            (target / entry.name).write_bytes(entry.read_bytes())
+            if owner is not None:
+                os.chown(target / entry.name, *owner)
+
+
+def _is_test_file(relative: str) -> bool:
+    parts = relative.split("/")
+    return len(parts) == 2 and parts[1].startswith("test_") and parts[1].endswith(".py")
 
 
 def _report_end(run: Run) -> str:
@@ -625,7 +703,7 @@ def grading_pass(
     it as well. The pass counts only if the tests pass on both.
     """
     found = Verdicts()
-    reference = grading.run("reference", [], examples, stop_at_first_failure=False)
+    reference = grading.run("reference", [], examples, report=True)
     hypothesis_tests = reference.hypothesis_tests
     if not reference.passed:
         found.problem = grading.why_not_counted(reference, examples, "the reference app")
@@ -634,12 +712,12 @@ def grading_pass(
     random.shuffle(order)
     for mutant in order:
         if mutant is None:
-            run = grading.run("rewrite", rewrite, examples, stop_at_first_failure=False)
+            run = grading.run("rewrite", rewrite, examples, report=True)
             hypothesis_tests = hypothesis_tests or run.hypothesis_tests
             if not run.passed:
                 # Is it the rewrite, or do the tests no longer pass on anything? Ask the
                 # reference again: the note must name the right cause.
-                again = grading.run("reference", [], examples, stop_at_first_failure=False)
+                again = grading.run("reference", [], examples, report=True)
                 if again.passed:
                     which = "a correct rewrite of the app"
                     found.problem = grading.why_not_counted(run, examples, which)
@@ -648,7 +726,8 @@ def grading_pass(
                     found.inconsistent = True
                 return found, hypothesis_tests
             continue
-        run = grading.run(mutant.name, [mutant], examples, stop_at_first_failure=True)
+        edits = mutant_edits(rewrite, mutant)
+        run = grading.run(mutant.name, edits, examples, report=False)
         if run.failed:
             found.killed.add(mutant.name)
         elif run.passed:
@@ -706,7 +785,7 @@ def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[lis
         # to the next, so the reference runs last too. In namespaces every run starts from
         # the same state and only the clock differs, which a last run would not catch
         # either (a test could fail in a middle window only): it is not worth a run there.
-        last = grading.run("reference", [], budget, stop_at_first_failure=False)
+        last = grading.run("reference", [], budget, report=True)
         if not last.passed:
             notes.append(grading.why_inconsistent(last))
             inconsistent = True

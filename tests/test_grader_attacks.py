@@ -28,7 +28,7 @@ import pytest
 from exercises import sandbox
 from exercises.grade import Batch, grade_batches
 from exercises.spec import load
-from exercises.unitrun import variants
+from exercises.unitrun import Variant, variants
 
 PUT = load("01_put")
 UNIT = load("06_property_tests")
@@ -281,13 +281,14 @@ COUNT_IN_FILES = textwrap.dedent(
 )
 COUNT_WITH_A_DAEMON = textwrap.dedent(
     r'''
-    import socket, subprocess, sys, time
+    import socket, subprocess, sys, time, zlib
 
-    # Counts the connections to an abstract Unix socket, for 90 s after the last one.
+    # Counts the connections to a port of the loopback, for 90 s after the last one.
+    PORT = 20000 + zlib.crc32(b"NAME") % 20000
     SERVER = """
     import socket, sys
-    server = socket.socket(socket.AF_UNIX)
-    server.bind("\\0" + sys.argv[1])
+    server = socket.socket()
+    server.bind(("127.0.0.1", int(sys.argv[1])))
     server.listen()
     server.settimeout(90)
     runs = 1
@@ -299,17 +300,14 @@ COUNT_WITH_A_DAEMON = textwrap.dedent(
     """
 
     def _runs_so_far():
-        client = socket.socket(socket.AF_UNIX)
         try:
-            client.connect("\0NAME")
-            return int(client.recv(16))
+            with socket.create_connection(("127.0.0.1", PORT), timeout=1) as client:
+                return int(client.recv(16))
         except (OSError, ValueError):
             pass
-        finally:
-            client.close()
         # The first run: start the counter in a session of its own, to outlive the run.
         subprocess.Popen(
-            [sys.executable, "-I", "-c", SERVER, "NAME"],
+            [sys.executable, "-I", "-c", SERVER, str(PORT), "NAME"],
             start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -368,14 +366,22 @@ COUNT_IN_SYSV_IPC = textwrap.dedent(
         assert RUN <= 2
     """
 )
-# A finer fingerprint: one assert per mutant, that the very text the mutant changes is in
-# the app. It passes on the reference and fails on every mutant; only a rewrite that spells
-# each of those places differently can tell it from real tests.
+# A finer fingerprint: one assert per mutant, that the reference's text at the place the
+# mutant changes is in the app. It passes on the reference and fails on every mutant; only
+# a rewrite that spells each of those places differently can tell it from real tests.
+MUTANTS, REWRITE = variants(UNIT)
+
+
+def _reference_text(mutant: Variant) -> str:
+    """The reference's text at the place MUTANT changes (the rewrite respells it)."""
+    return next(e.old for e in REWRITE if e.file == mutant.file and mutant.old in e.new)
+
+
 MUTATED_LINES_TEST = "import pathlib\n\n" + "".join(
     f"def test_{mutant.name}_line_is_there():\n"
     f"    source = pathlib.Path('app/{mutant.file}').read_text()\n"
-    f"    assert {mutant.old!r} in source\n\n"
-    for mutant in variants(UNIT)[0]
+    f"    assert {_reference_text(mutant)!r} in source\n\n"
+    for mutant in MUTANTS
 )
 UNIT_ATTACKS: dict[str, dict[str, str]] = {
     "unit_conftest": {"tests/conftest.py": FINGERPRINT, "conftest.py": FINGERPRINT},

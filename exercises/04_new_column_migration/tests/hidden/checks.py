@@ -4,13 +4,16 @@ The first check builds, in the submission's folder, the database a deployed app 
 the starter's schema at revision 0001 (exactly what its migration creates) holding items.
 Then it runs the submission's own `alembic upgrade head` in the sandbox and serves the app
 on the migrated database. The last check stops the app and migrates down and up again.
-The checks read the database file with sqlite3 from the grader; they never import the
-submission's code.
+The checks read the database with sqlite3 from the grader, always on a private copy (a
+migration may leave app.db as a link to some file of the machine: the copy is made
+without following it); they never import the submission's code.
 """
 
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from exercises.harness import ITEMS, Context, check, differing_fields, expect, fail, shown
 
@@ -40,23 +43,39 @@ EXISTING = [
 ITEM = {"title": "Notebook", "description": "A5", "price": 3.2, "is_available": True}
 
 
-def database(ctx: Context) -> Path:
-    """The file the app uses: its URL is sqlite:///./app.db and it runs in the project."""
-    return ctx.project / "app.db"
+# The file the app uses: its URL is sqlite:///./app.db and it runs in the project.
+DATABASE = "app.db"
+Found = TypeVar("Found")
 
 
-def create_database_at_0001(path: Path) -> None:
-    """The database of an app deployed before the exercise: revision 0001, three items."""
-    path.unlink(missing_ok=True)
-    with sqlite3.connect(path) as connection:
-        for statement in SCHEMA_0001:
-            connection.execute(statement)
-        connection.execute("INSERT INTO alembic_version VALUES ('0001')")
-        connection.executemany(
-            "INSERT INTO items VALUES (:id, :title, :description, :price, :is_available)",
-            EXISTING,
-        )
-    connection.close()
+def read(ctx: Context, query: Callable[[sqlite3.Connection], Found], empty: Found) -> Found:
+    """QUERY run on a private copy of the app's database; EMPTY when there is none."""
+    copy = ctx.database_copy(DATABASE)
+    if copy is None:
+        return empty
+    connection = sqlite3.connect(copy)  # a private copy: nothing of the app's is changed
+    try:
+        return query(connection)
+    finally:
+        connection.close()
+
+
+def create_database_at_0001(ctx: Context) -> None:
+    """The database of an app deployed before the exercise: revision 0001, three items.
+    Built in a private folder, then put in the project (replacing whatever is there)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / DATABASE
+        with sqlite3.connect(path) as connection:
+            for statement in SCHEMA_0001:
+                connection.execute(statement)
+            connection.execute("INSERT INTO alembic_version VALUES ('0001')")
+            connection.executemany(
+                "INSERT INTO items VALUES (:id, :title, :description, :price, :is_available)",
+                EXISTING,
+            )
+        connection.close()
+        ctx.remove_file(DATABASE + "-journal")
+        ctx.put_file(DATABASE, path.read_bytes())
 
 
 def alembic(ctx: Context, *args: str) -> None:
@@ -68,48 +87,42 @@ def alembic(ctx: Context, *args: str) -> None:
         fail(f"`alembic {' '.join(args)}` {what}. Its last output:\n{lines}")
 
 
-def schema(path: Path) -> tuple[str, ...]:
+def schema(ctx: Context) -> tuple[str, ...]:
     """The CREATE statements of the database's tables and indexes, in a stable order."""
-    with sqlite3.connect(path) as connection:
-        found = connection.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name"
-        ).fetchall()
-    connection.close()
-    return tuple(row[0] for row in found)
+    query = "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name"
+    return read(ctx, lambda db: tuple(row[0] for row in db.execute(query)), ())
 
 
-def quantity_column(path: Path) -> tuple[str, bool] | None:
+def table_info(ctx: Context) -> list[tuple[Any, ...]]:
+    """PRAGMA table_info(items): (cid, name, type, notnull, default, pk) per column."""
+    return read(ctx, lambda db: [tuple(row) for row in db.execute("PRAGMA table_info(items)")], [])
+
+
+def quantity_column(ctx: Context) -> tuple[str, bool] | None:
     """The declared type of items.quantity and whether it is NOT NULL (None: no column)."""
-    with sqlite3.connect(path) as connection:
-        found = connection.execute("PRAGMA table_info(items)").fetchall()
-    connection.close()
-    # PRAGMA table_info rows: (cid, name, type, notnull, default, pk)
+    found = table_info(ctx)
     return next(((row[2].upper(), bool(row[3])) for row in found if row[1] == "quantity"), None)
 
 
-def columns(path: Path) -> list[str]:
+def columns(ctx: Context) -> list[str]:
     """The column names of the items table (empty when there is no such table)."""
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute("PRAGMA table_info(items)").fetchall()
-    connection.close()
-    return [row[1] for row in rows]
+    return [row[1] for row in table_info(ctx)]
 
 
-def rows(path: Path) -> list[dict[str, Any]]:
-    """Every row of the items table, by id."""
-    with sqlite3.connect(path) as connection:
-        connection.row_factory = sqlite3.Row
-        found = connection.execute("SELECT * FROM items ORDER BY id").fetchall()
-    connection.close()
-    return [dict(row) for row in found]
+def rows(ctx: Context) -> list[dict[str, Any]]:
+    """Every row of the items table, by id (at most 1000)."""
+
+    def query(db: sqlite3.Connection) -> list[dict[str, Any]]:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM items ORDER BY id LIMIT 1000")]
+
+    return read(ctx, query, [])
 
 
-def revision(path: Path) -> list[str]:
+def revision(ctx: Context) -> list[str]:
     """The revision(s) recorded in alembic_version."""
-    with sqlite3.connect(path) as connection:
-        found = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    connection.close()
-    return [row[0] for row in found]
+    query = "SELECT version_num FROM alembic_version LIMIT 10"
+    return read(ctx, lambda db: [row[0] for row in db.execute(query)], [])
 
 
 def create(ctx: Context, body: dict[str, object]) -> dict[str, Any]:
@@ -118,21 +131,20 @@ def create(ctx: Context, body: dict[str, object]) -> dict[str, Any]:
 
 @check("upgrade_keeps_existing_rows")
 def upgrade_keeps_existing_rows(ctx: Context) -> None:
-    path = database(ctx)
     # Revision 0001 built the databases already deployed: it must stay as it was. (Judged
     # last, so that the checks after this one find the database migrated either way.)
-    path.unlink(missing_ok=True)
+    ctx.remove_file(DATABASE)
     alembic(ctx, "upgrade", "0001")
-    revision_0001_kept = schema(path) == SCHEMA_0001
-    create_database_at_0001(path)
+    revision_0001_kept = schema(ctx) == SCHEMA_0001
+    create_database_at_0001(ctx)
     alembic(ctx, "upgrade", "head")
     expect(
-        "quantity" in columns(path),
+        "quantity" in columns(ctx),
         "After `alembic upgrade head` on a database at revision 0001 (the starter's), the "
-        f"items table has no quantity column; its columns are {columns(path)}. Is your "
+        f"items table has no quantity column; its columns are {columns(ctx)}. Is your "
         "revision's down_revision '0001', and does its upgrade() add the column?",
     )
-    declared = quantity_column(path)
+    declared = quantity_column(ctx)
     expect(
         declared == ("INTEGER", True),
         "After `alembic upgrade head`, items.quantity should be an INTEGER column that "
@@ -256,19 +268,18 @@ def items_api_still_works(ctx: Context) -> None:
 
 @check("downgrade_then_upgrade")
 def downgrade_then_upgrade(ctx: Context) -> None:
-    path = database(ctx)
     ctx.stop_server()
-    if "quantity" not in columns(path):  # the first check could not migrate: start over
-        create_database_at_0001(path)
+    if "quantity" not in columns(ctx):  # the first check could not migrate: start over
+        create_database_at_0001(ctx)
         alembic(ctx, "upgrade", "head")
-    before = rows(path)
+    before = rows(ctx)
     alembic(ctx, "downgrade", "-1")
     expect(
-        revision(path) == ["0001"],
+        revision(ctx) == ["0001"],
         f"After `alembic downgrade -1` the database should be back at revision 0001; "
-        f"alembic_version holds {revision(path)}.",
+        f"alembic_version holds {revision(ctx)}.",
     )
-    after = columns(path)
+    after = columns(ctx)
     expect(
         after and "quantity" not in after,
         "After `alembic downgrade -1` the items table should exist without the quantity "
@@ -276,14 +287,14 @@ def downgrade_then_upgrade(ctx: Context) -> None:
     )
     kept = [{key: value for key, value in row.items() if key != "quantity"} for row in before]
     expect(
-        rows(path) == kept,
+        rows(ctx) == kept,
         f"`alembic downgrade -1` must keep every item: the table held {len(kept)} rows "
-        f"before and holds {len(rows(path))} after (or their values changed).",
+        f"before and holds {len(rows(ctx))} after (or their values changed).",
     )
     alembic(ctx, "upgrade", "head")
-    back = rows(path)
+    back = rows(ctx)
     expect(
-        "quantity" in columns(path) and all(row.get("quantity") == 0 for row in back),
+        "quantity" in columns(ctx) and all(row.get("quantity") == 0 for row in back),
         "After downgrading and running `alembic upgrade head` again, every item should "
         f"have quantity 0 again; the table reads {shown(back)}.",
     )

@@ -1,8 +1,11 @@
 """Hidden checks of exercise 05 (users with hashed passwords). Never handed out.
 
 Over HTTP, and afterwards on the files the app left in its folder: the grader reads the
-SQLite database (and every other file) as bytes and with sqlite3, looking for the
-passwords it sent. It never imports the submission's code.
+SQLite database (a private copy of it) with sqlite3, and every other regular file as
+bytes, looking for the passwords it sent. What it reads is bounded (so many rows, so many
+bytes per user, per file and in all), and a file it will not read (a link, a FIFO, a file
+too large) fails the check that needed it: a password could hide there. Every search is
+linear in what it reads. It never imports the submission's code.
 """
 
 import base64
@@ -13,7 +16,6 @@ import hmac
 import re
 import sqlite3
 import uuid
-from pathlib import Path
 from typing import Any
 
 from exercises.harness import ITEMS, Context, Failure, Reply, check, expect, shown
@@ -24,6 +26,11 @@ RUN = uuid.uuid4().hex[:10]
 SECRET = f"Correct-Horse-{RUN}"
 SHARED = f"Same-Password-{RUN}"
 SECRET_WORDS = ("password", "hash", "salt")
+# What the grader reads of app.db: rows per table, tables, and bytes stored for one user.
+MAX_ROWS = 1000
+MAX_TABLES = 50
+MAX_USER_BYTES = 16 * 1024
+MAX_SECRETS = 256  # stored values compared with every answer
 
 
 def email(name: str) -> str:
@@ -97,6 +104,12 @@ def stored_secrets(ctx: Context) -> tuple[str, ...]:
                 continue
             address = str(row.get("email")).lower()  # an email_lower column is no secret
             found.update(t for t in texts if len(t) >= 16 and t.lower() not in address)
+    # Each is searched for in each answer: bounded, and never silently cut short.
+    expect(
+        len(found) <= MAX_SECRETS,
+        f"app.db stores {len(found)} long values for the users of this grading; the grader "
+        f"compares at most {MAX_SECRETS} with the answers. Store a salt and a hash per user.",
+    )
     return tuple(sorted(found))
 
 
@@ -112,19 +125,15 @@ def user_tables(
     """(table name, rows) of the table in app.db that holds this run's emails, and by user
     id the columns of the rows of other tables whose foreign key points at that table (a
     separate table of credentials)."""
-    path = ctx.project / "app.db"
-    if not path.is_file():
-        raise Failure(
-            "The app's database file app.db was not found next to the app: keep "
-            "SQLALCHEMY_DATABASE_URL = 'sqlite:///./app.db'."
-        )
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = connect(ctx)
     try:
         connection.row_factory = sqlite3.Row
-        names = "SELECT name FROM sqlite_master WHERE type='table'"
+        names = f"SELECT name FROM sqlite_master WHERE type='table' LIMIT {MAX_TABLES}"
         tables = [row[0] for row in connection.execute(names)]
         contents = {
-            table: [dict(row) for row in connection.execute(f'SELECT * FROM "{table}"')]
+            table: [
+                dict(row) for row in connection.execute(f'SELECT * FROM "{table}" LIMIT {MAX_ROWS}')
+            ]
             for table in tables
         }
         keys = {
@@ -149,8 +158,33 @@ def user_tables(
                         extra.setdefault(user_id, {}).update(
                             {f"{other}.{k}": v for k, v in row.items() if k not in ("id", fk[3])}
                         )
+            for row in rows:
+                size = stored_size({**row, **extra.get(row.get("id"), {})})
+                expect(
+                    size <= MAX_USER_BYTES,
+                    f"app.db stores {size} bytes for the user {shown(row.get('email'))}; a "
+                    "salt and a hash take about a hundred, and the grader reads at most "
+                    f"{MAX_USER_BYTES // 1024} KB per user. Store the email, a random salt "
+                    "and the scrypt hash, nothing more.",
+                )
             return table, rows, extra
     raise Failure(f"No table of app.db holds the users that POST {USERS} created ({tables}).")
+
+
+def connect(ctx: Context) -> sqlite3.Connection:
+    """A connection to a private copy of app.db (never to the project's file itself)."""
+    copy = ctx.database_copy("app.db")
+    if copy is None:
+        raise Failure(
+            "The app's database file app.db was not found next to the app: keep "
+            "SQLALCHEMY_DATABASE_URL = 'sqlite:///./app.db'."
+        )
+    return sqlite3.connect(copy)
+
+
+def stored_size(row: dict[str, Any]) -> int:
+    """How many bytes the values of ROW take, as text."""
+    return sum(len(v) if isinstance(v, bytes) else len(str(v).encode()) for v in row.values())
 
 
 FAST_HASHES = (
@@ -210,11 +244,16 @@ def salt_candidates(row: dict[str, Any]) -> list[bytes]:
 
 
 def fast_salted_hash(row: dict[str, Any], password: str) -> str | None:
-    """The name of a fast hash of PASSWORD with one of ROW's values that ROW stores, if any."""
+    """The name of a fast hash of PASSWORD with one of ROW's values that ROW stores, if any.
+
+    Linear in what ROW stores: every stretch of it that has the length of some written
+    form of a digest goes into one set, and each digest's forms are looked up there (a
+    search of the whole row for each candidate salt would be quadratic)."""
     raw = password.encode()
     stored = b"\0".join(
         value if isinstance(value, bytes) else str(value).encode() for value in row.values()
     )
+    found: dict[bytes, str] = {}
     for salt in salt_candidates(row):
         for name in FAST_HASHES:
             digests = [
@@ -223,8 +262,14 @@ def fast_salted_hash(row: dict[str, Any], password: str) -> str | None:
                 hmac.new(salt, raw, name).digest(),
             ]
             for digest in digests:
-                if any(form in stored for form in digest_forms(digest).values()):
-                    return name.upper()
+                for form in digest_forms(digest).values():
+                    found.setdefault(form, name.upper())
+    lengths = {len(form) for form in found}
+    for length in sorted(lengths):
+        for start in range(len(stored) - length + 1):
+            hashed = found.get(stored[start : start + length])
+            if hashed is not None:
+                return hashed
     return None
 
 
@@ -268,14 +313,20 @@ def database_holds_no_password(ctx: Context) -> None:
                 "such hashes are fast to compute, so a stolen database can be brute-forced. "
                 "Store hashlib.scrypt(password, salt), slow on purpose.",
             )
-    for path in sorted(ctx.project.rglob("*")):
-        if not path.is_file() or path.suffix == ".py":
+    scan = ctx.project_files()
+    expect(
+        not scan.refused,
+        "The grader could not look for the passwords in everything the app left in its "
+        f"folder: {'; '.join(scan.refused[:5])}. It reads only regular files of a few MB, "
+        "so a password could hide there. Keep app.db (and any log) a plain file.",
+    )
+    for relative, content in scan.files:
+        if relative.endswith(".py"):
             continue
-        content = path.read_bytes()
         for how, needle in encodings(SECRET).items():
             expect(
                 needle not in content,
-                f"The file {path.relative_to(ctx.project)} holds a password sent to POST "
+                f"The file {relative} holds a password sent to POST "
                 f"{USERS} {how}. Store only a random salt and hashlib.scrypt(password, salt).",
             )
 
@@ -332,7 +383,7 @@ def duplicate_email_is_409(ctx: Context) -> None:
     )
     table, _ = user_rows(ctx)
     expect(
-        email_is_unique_in(ctx.project / "app.db", table),
+        email_is_unique_in(ctx, table),
         f"POST {USERS} answered 409, but the table {table} of app.db has no UNIQUE index on "
         "its email column, so two requests at the same moment could both create the user. "
         "Declare the column with unique=True and let the commit's IntegrityError give the "
@@ -340,9 +391,9 @@ def duplicate_email_is_409(ctx: Context) -> None:
     )
 
 
-def email_is_unique_in(database: Path, table: str) -> bool:
+def email_is_unique_in(ctx: Context, table: str) -> bool:
     """Whether a UNIQUE index (or constraint) of TABLE covers its email column alone."""
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    connection = connect(ctx)
     try:
         for index in connection.execute(f'PRAGMA index_list("{table}")').fetchall():
             name, unique = index[1], index[2]

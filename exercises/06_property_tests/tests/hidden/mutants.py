@@ -1,83 +1,85 @@
-"""Hidden: the mutants the learner's tests must kill, and equivalent rewrites they must pass.
+"""Hidden: the mutants the learner's tests must kill, and the equivalent rewrite they must pass.
 
-Each entry changes one exact piece of text (it must occur once) in one file of the
-reference app (starter/app). `hint` completes "Your tests all pass on an app where ...".
+EQUIVALENTS, applied together to the reference app (starter/app), make the rewrite: the
+same behaviour in other words. Each of them changes one exact piece of text (it must occur
+once) in one file, and keeps the number of lines.
+
+Each mutant is the rewrite with one more change: its `old` text is the rewrite's (it must
+occur once there), and it keeps the number of lines too. So the reference differs from a
+mutant where it differs from the rewrite, in the same files, functions and line numbers,
+and only behaviour tells a mutant from the rewrite. `hint` completes "Your tests all pass
+on an app where ...".
 """
 
 MUTANTS = [
     {
         "name": "exclude_none",
         "file": "crud.py",
-        "old": "item.model_dump(exclude_unset=True)",
-        "new": "item.model_dump(exclude_none=True)",
+        "old": "for name in item.model_fields_set}",
+        "new": "for name in item.model_fields_set if getattr(item, name) is not None}",
         "hint": "PATCH ignores the fields sent as null (description: null no longer clears it)",
     },
     {
         "name": "all_fields_written",
         "file": "crud.py",
-        "old": "item.model_dump(exclude_unset=True)",
-        "new": "item.model_dump()",
+        "old": "for name in item.model_fields_set}",
+        "new": "for name in type(item).model_fields}",
         "hint": "PATCH also writes the fields the client left out",
     },
     {
         "name": "dropped_commit",
         "file": "crud.py",
-        "old": "        setattr(db_item, key, value)\n    db.commit()\n",
-        "new": "        setattr(db_item, key, value)\n",
+        "old": "    Session.commit(db)\n",
+        "new": "    Session.commit\n",
         "hint": "PATCH never commits, so its changes are lost",
     },
     {
         "name": "skip_limit_swapped",
         "file": "crud.py",
-        "old": ".offset(skip).limit(limit)",
-        "new": ".offset(limit).limit(skip)",
+        "old": ".limit(limit).offset(skip)",
+        "new": ".limit(skip).offset(limit)",
         "hint": "GET /items/ mixes up skip and limit",
     },
     {
         "name": "missing_404",
         "file": "router.py",
-        "old": (
-            "    updated = crud.update_item(db, item_id, item)\n"
-            "    if not updated:\n"
-            '        raise HTTPException(status_code=404, detail="Item not found")\n'
-            "    return updated\n"
-        ),
-        "new": "    return crud.update_item(db, item_id, item)  # type: ignore[return-value]\n",
+        "old": "    if found is None:\n",
+        "new": "    if item_id is None:\n",
         "hint": "PATCH on an id that does not exist does not answer 404",
     },
     {
         "name": "null_title_accepted",
         "file": "schemas.py",
-        "old": '@field_validator("title", "price", "is_available")',
-        "new": '@field_validator("price", "is_available")',
+        "old": '@field_validator("is_available", "price", "title")',
+        "new": '@field_validator("is_available", "price")',
         "hint": "PATCH accepts title: null instead of answering 422",
     },
     {
         "name": "null_is_available_accepted",
         "file": "schemas.py",
-        "old": '@field_validator("title", "price", "is_available")',
-        "new": '@field_validator("title", "price")',
+        "old": '@field_validator("is_available", "price", "title")',
+        "new": '@field_validator("price", "title")',
         "hint": "PATCH accepts is_available: null instead of answering 422",
     },
     {
         "name": "price_rule_dropped",
         "file": "schemas.py",
-        "old": "price: float | None = Field(default=None, gt=0)",
-        "new": "price: float | None = None",
+        "old": "price: float | None = Field(None, gt=0.0)",
+        "new": "price: float | None = Field(None)",
         "hint": "PATCH accepts a price of 0 or below instead of answering 422",
     },
     {
         "name": "title_length_dropped",
         "file": "schemas.py",
-        "old": "title: str | None = Field(default=None, min_length=1, max_length=200)",
-        "new": "title: str | None = None",
+        "old": "title: str | None = Field(None, max_length=200, min_length=1)",
+        "new": "title: str | None = Field(None)",
         "hint": "PATCH accepts an empty title, or one over 200 characters",
     },
     {
         "name": "is_available_ignored",
         "file": "crud.py",
-        "old": "        setattr(db_item, key, value)\n",
-        "new": '        if key != "is_available":\n            setattr(db_item, key, value)\n',
+        "old": "for name in item.model_fields_set}",
+        "new": 'for name in item.model_fields_set - {"is_available"}}',
         "hint": "PATCH silently ignores is_available",
     },
 ]
