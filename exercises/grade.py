@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import importlib.util
 import re
 import shutil
@@ -93,10 +94,12 @@ def hidden_module(exercise: Exercise) -> ModuleType:
 
 
 def private_material(exercise: Exercise, folder: Path) -> Exercise:
-    """EXERCISE reading its hidden tests from a copy in FOLDER/<name> (root only when the
-    grader runs as root): no path a run can see (its interpreter's, its sys.path) leads to
-    the copy, and in namespaces the exercise's own folder is covered too."""
-    copy = folder / exercise.name
+    """EXERCISE reading its hidden tests from a copy in FOLDER (root only when the grader
+    runs as root): no path a run can see (its interpreter's, its sys.path) leads to the
+    copy, and in namespaces the exercise's own folder is covered too. One copy per folder
+    of hidden tests."""
+    digest = hashlib.sha256(str(exercise.hidden_tests.resolve()).encode()).hexdigest()[:12]
+    copy = folder / f"{exercise.name}-{digest}"
     if not copy.exists():
         shutil.copytree(exercise.hidden_tests, copy, ignore=shutil.ignore_patterns("__pycache__"))
         copy.chmod(0o700)

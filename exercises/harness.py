@@ -103,8 +103,18 @@ class Reply:
             text += f" with {shown(self.sent)}"
         return text
 
+    @property
+    def packed(self) -> bool:
+        """True when the app sent its body compressed (the grader keeps it as it came)."""
+        return bool(self.encoding) and self.encoding.lower() != "identity"
+
     def body_excerpt(self) -> str:
         """The answer's body, short, for messages."""
+        if self.packed:
+            return (
+                f"a body of {len(self.response.content)} bytes compressed with "
+                f"{self.encoding}, which the grader does not unpack: send plain JSON"
+            )
         text = self.response.text
         return text if len(text) <= 300 else text[:297] + "..."
 
@@ -124,15 +134,12 @@ class Reply:
         try:
             return self.response.json()
         except ValueError:
-            packed = (
-                f" (it was sent compressed, Content-Encoding: {self.encoding}, which the "
-                "grader does not unpack: send plain JSON)"
-                if self.encoding and self.encoding.lower() != "identity"
-                else ""
-            )
+            if self.packed:
+                excerpt = self.body_excerpt()
+                raise Failure(f"{self.request} answered {self.status} with {excerpt}.") from None
             raise Failure(
-                f"{self.request} answered {self.status} with a body that is not JSON"
-                f"{packed}: {self.body_excerpt()!r}."
+                f"{self.request} answered {self.status} with a body that is not JSON: "
+                f"{self.body_excerpt()!r}."
             ) from None
 
     def item(self) -> dict[str, Any]:

@@ -38,8 +38,7 @@ def printable(text: str) -> str:
 
 def spreadsheet_cell(text: str) -> str:
     """TEXT as a CSV cell that no spreadsheet will run as a formula."""
-    text = printable(text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return ("'" if text.startswith(_FORMULA_START) else "") + printable(text)
 
 
 def results_json(

@@ -1,0 +1,1 @@
+"""The grader attack tests (see hostile.py)."""
