@@ -54,6 +54,7 @@ import signal
 import socket
 import struct
 import time
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 # Exit status of a child whose confinement could not be set up (never learner code).
@@ -189,20 +190,17 @@ def sweep_children(keep: frozenset[int] = frozenset()) -> int:
     return killed
 
 
-def _processes_of(uid: int) -> list[int]:
-    found = []
+def _tasks() -> Iterator[tuple[int, int, int, bool]]:
+    """(pid, real uid, threads, whether it is a zombie) of every process in sight."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
-        with contextlib.suppress(OSError), open(f"/proc/{name}/status", "rb") as status:
-            fields = dict(
-                line.split(b":", 1) for line in status.read().splitlines() if b":" in line
-            )
-            if int(fields[b"Uid"].split()[0]) == uid and not fields[b"State"].strip().startswith(
-                b"Z"
-            ):
-                found.append(int(name))
-    return found
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            with open(f"/proc/{name}/status", "rb") as status:
+                lines = status.read().splitlines()
+            fields = dict(line.split(b":", 1) for line in lines if b":" in line)
+            zombie = fields[b"State"].strip().startswith(b"Z")
+            yield int(name), int(fields[b"Uid"].split()[0]), int(fields[b"Threads"]), zombie
 
 
 def kill_user(uid: int) -> int:
@@ -210,7 +208,7 @@ def kill_user(uid: int) -> int:
     returns how many were killed. A process that forks meanwhile is found next time."""
     killed = 0
     for _ in range(1000):
-        pids = _processes_of(uid)
+        pids = [pid for pid, owner, _, zombie in _tasks() if owner == uid and not zombie]
         if not pids:
             break
         for pid in pids:
@@ -223,17 +221,7 @@ def kill_user(uid: int) -> int:
 
 def tasks_of(uid: int) -> int:
     """How many processes and threads the user UID has now (what RLIMIT_NPROC counts)."""
-    count = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        with contextlib.suppress(OSError), open(f"/proc/{name}/status", "rb") as status:
-            fields = dict(
-                line.split(b":", 1) for line in status.read().splitlines() if b":" in line
-            )
-            if int(fields[b"Uid"].split()[0]) == uid:
-                count += int(fields[b"Threads"])
-    return count
+    return sum(threads for _, owner, threads, _ in _tasks() if owner == uid)
 
 
 def private_mounts() -> None:

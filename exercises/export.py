@@ -27,7 +27,7 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 "$python" -m venv /opt/grader-venv
 /opt/grader-venv/bin/pip install -q {requirements}
-# The sandbox user `nobody` must be able to run this Python (it runs the submissions).
+# The sandbox users (a uid of its own per grading worker) must be able to run this Python.
 chmod -R a+rX /opt/grader-venv
 """
 
@@ -35,7 +35,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for each submission, as root, in a fresh container.
 set -uo pipefail
 cd /autograder/source
-# Only root may read the grader, the hidden tests and the solution; submissions run as nobody.
+# Only root may read the grader, the hidden tests and the solution; submissions run as other users.
 chmod -R go-rwx /autograder/source
 /opt/grader-venv/bin/python -m exercises.grade {exercise} /autograder/submission \\
     --out /autograder/grading --jobs 1

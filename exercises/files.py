@@ -283,10 +283,10 @@ class _Copy:
             size = os.fstat(fd).st_size
             if "hard link" in str(refused):
                 why = "hard links are not graded"
-            elif size > self.file_limit:
-                why = f"larger than {self.file_limit // 2**20} MB"
+            elif self.file_limit < self.total and size > self.file_limit:
+                why = f"larger than {_amount(self.file_limit)}"
             elif "more than" in str(refused):
-                why = f"the submission is larger than {self.total // 2**20} MB"
+                why = f"the submission is larger than {_amount(self.total)}"
             else:
                 why = str(refused).removeprefix(shown(relative) + " ")
             self.report.notes.append(f"skipped {shown(relative)}: {why}")
@@ -325,6 +325,13 @@ class _Copy:
             self.file(fd, relative)
         finally:
             os.close(fd)
+
+
+def _amount(size: int) -> str:
+    """SIZE bytes in words: '5 MB', '900 KB', '12 bytes'."""
+    if size >= 2**20:
+        return f"{size / 2**20:g} MB"
+    return f"{size / 2**10:g} KB" if size >= 2**10 else f"{size} bytes"
 
 
 def copy_in(

@@ -167,7 +167,8 @@ class Pool:
                     if job.attempts < ATTEMPTS:
                         pending.appendleft(job)  # graded again, next, by a fresh worker
                     else:
-                        finished(job, _grader_error(job, lost), lost)
+                        why = f"{lost} (graded {job.attempts} times, lost each time)"
+                        finished(job, _grader_error(job, why), why)
         finally:
             for worker in workers:
                 worker.stop()

@@ -29,6 +29,7 @@ from exercises import sandbox
 from exercises.grade import Batch, grade_batches
 from exercises.spec import load
 from exercises.unitrun import Variant, variants
+from tests.grader_attacks.hostile import processes_naming
 
 PUT = load("01_put")
 UNIT = load("06_property_tests")
@@ -461,19 +462,6 @@ def _name(submission: str) -> str:
     return f"grader-attack-{ATTACK_ID}-{submission}"
 
 
-def _processes_naming(text: str) -> list[int]:
-    """The processes of the machine whose command line holds TEXT."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if text.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 @pytest.fixture(scope="module")
 def leftovers() -> Iterator[None]:
     """Removes what the counting attacks leave on the machine where a grader lets them (the
@@ -484,7 +472,7 @@ def leftovers() -> Iterator[None]:
         for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
             with contextlib.suppress(OSError):
                 (Path(folder) / _name(name)).unlink(missing_ok=True)
-        for pid in _processes_naming(_name(name)):
+        for pid in processes_naming(_name(name)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         base = zlib.crc32(_name(name).encode()) & 0x3FFFFFFF
@@ -586,7 +574,7 @@ def test_tests_that_count_their_runs_find_each_run_is_the_first(
 
 @pytest.mark.slow
 def test_no_process_a_run_starts_outlives_the_run(graded: dict[str, Any]) -> None:
-    daemons = _processes_naming(_name("unit_counts_runs_with_a_daemon"))
+    daemons = processes_naming(_name("unit_counts_runs_with_a_daemon"))
     assert daemons == [], f"the counting daemon of a graded run still runs: {daemons}"
 
 

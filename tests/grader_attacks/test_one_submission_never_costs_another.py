@@ -151,6 +151,7 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_graded_again(
     log = (out / "grader-errors.log").read_text(encoding="utf-8")
     assert "=== kills_its_worker" in log, log
     assert "killed by signal 9" in log, log
+    assert "graded 2 times" in log, log
 
 
 @pytest.mark.slow
