@@ -545,11 +545,12 @@ def grade_batches(
     if sweep_orphans:
         with contextlib.suppress(OSError):
             confine.become_subreaper()
-    root = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox.scratch_dir()))
-    root.chmod(0o711)
-    material = root / "hidden"
-    material.mkdir(mode=0o700)
-    try:
+    with contextlib.ExitStack() as stack:
+        root = stack.enter_context(sandbox.batch_root())
+        if sweep_orphans:
+            stack.callback(confine.sweep_children)
+        material = root / "hidden"
+        material.mkdir(mode=0o700)
         exercises: list[Exercise] = []
         for batch in batches:
             exercise = batch.exercise
@@ -577,10 +578,6 @@ def grade_batches(
                 progress(done[0], total)
 
         pool.Pool(max(1, jobs), root, list(units.values())).run(work, finished)
-    finally:
-        if sweep_orphans:
-            confine.sweep_children()
-        files.remove_tree(root)
     ordered_batches = []
     for number, batch in enumerate(batches):
         ordered = {name: results[number][name] for name in names[number]}
@@ -655,6 +652,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning = sandbox.isolation_note()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    # Stopped (by a kill or a CI timeout), still stop the workers and remove the batch's
+    # folder: SIGTERM ends the command the way Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     (results,) = grade_batches(
         [Batch(exercise, args.submissions, args.out)],
         max(1, args.jobs),

@@ -208,12 +208,12 @@ class Pool:
 
     def _bury(self, worker: _Worker) -> None:
         """Kill a lost worker and what it left running (its runs' uid's processes) and
-        lying about (the area of the submission it was grading)."""
+        lying about (its folder, with the area of the submission it was grading)."""
         worker.kill()
         if worker.uid is not None:
             sandbox.release_user(worker.uid)
-        if worker.process.pid is not None:
-            sandbox.remove_left_area(self.root / f"worker-{worker.process.pid}")
+        if worker.process.pid is not None:  # its folder and the area of its submission
+            files.remove_tree(self.root / f"worker-{worker.process.pid}")
 
     def _give_up(self, pending: collections.deque[Job], finished: Finished, why: str) -> None:
         while pending:

@@ -643,7 +643,11 @@ class Server:
 # --- the grading worker: its private mounts, its submissions' areas, what it leaves ------
 _WORKER_MOUNTS: list[bool] = []
 _WORKER_AREA: list[Path] = []
-AREA_NOTE = "current-area"
+# A batch's folder in the scratch root, and the lock file that says its grader lives. (Not
+# named grade-*: a run sees the path of its own folder, and nothing there is named like
+# another grading.)
+BATCH_PREFIX = "items-api-grading-"
+BATCH_LOCK = ".lock"
 
 
 def set_worker_area(folder: Path) -> None:
@@ -673,20 +677,16 @@ def enter_worker() -> None:
 
 @contextlib.contextmanager
 def submission_area(megabytes: int) -> Iterator[Path]:
-    """A new folder in the scratch root for one submission's grading, removed afterwards
-    whatever it holds. In a worker with its own mounts, a tmpfs of MEGABYTES (and a bounded
-    number of files): a run that fills it fills only its own, and unmounting frees it all
-    at once. Its path is noted in the worker's folder, for the pool to remove it should
-    the worker die."""
-    folder = Path(tempfile.mkdtemp(prefix="grade-", dir=scratch_root()))
+    """A new folder in this worker's folder for one submission's grading, removed
+    afterwards whatever it holds. In a worker with its own mounts, a tmpfs of MEGABYTES (and
+    a bounded number of files): a run that fills it fills only its own, and unmounting
+    frees it all at once."""
+    folder = Path(tempfile.mkdtemp(prefix="grade-", dir=worker_area()))
     folder.chmod(0o711)  # runs may pass through, not list it
-    note = worker_area() / AREA_NOTE if _WORKER_AREA else None
-    if note is not None:
-        note.write_text(str(folder), encoding="utf-8")
     mounted = False
     if _WORKER_MOUNTS:
         try:
-            confine.mount_tmpfs(str(folder), megabytes, inodes=max(1024, megabytes * 64))
+            confine.mount_tmpfs(str(folder), megabytes, inodes=max(4096, megabytes * 64))
             mounted = True
         except OSError:
             pass
@@ -697,17 +697,41 @@ def submission_area(megabytes: int) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 confine.unmount(str(folder))
         files.remove_tree(folder)
-        if note is not None:
-            note.unlink(missing_ok=True)
 
 
-def remove_left_area(worker_folder: Path) -> None:
-    """Remove the submission area a dead worker noted in WORKER_FOLDER, if any."""
-    note = worker_folder / AREA_NOTE
-    with contextlib.suppress(OSError):
-        area = Path(note.read_text(encoding="utf-8"))
-        if area.parent == scratch_root() and area.name.startswith("grade-"):
-            files.remove_tree(area)
+@contextlib.contextmanager
+def batch_root() -> Iterator[Path]:
+    """The folder of one batch in the scratch root (its workers', the hidden tests' copy),
+    removed afterwards; held by a lock while the batch runs, so that a later grader can tell
+    the folder of a grader that was killed and remove it."""
+    scratch = scratch_root()
+    for stale in scratch.glob(f"{BATCH_PREFIX}*"):
+        _remove_if_abandoned(stale)
+    root = Path(tempfile.mkdtemp(prefix=BATCH_PREFIX, dir=scratch))
+    root.chmod(0o711)
+    lock = os.open(root / BATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        yield root
+    finally:
+        files.remove_tree(root)
+        os.close(lock)
+
+
+def _remove_if_abandoned(folder: Path) -> None:
+    try:
+        if folder.is_symlink() or folder.stat().st_uid != os.geteuid():
+            return
+        lock = os.open(folder / BATCH_LOCK, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # a grader at work
+    finally:
+        os.close(lock)
+    files.remove_tree(folder)
 
 
 def end_of_submission(keep: frozenset[int] = frozenset()) -> int:
