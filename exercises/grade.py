@@ -41,7 +41,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-from exercises import confine, files, pool, reports, sandbox
+from exercises import confine, files, pool, reports, runner, sandbox
 from exercises.harness import Api, CheckFunction, Failure, checks_of
 from exercises.spec import Exercise, ExerciseError, load
 
@@ -476,13 +476,16 @@ def grade_one(exercise: Exercise, submission: str) -> tuple[dict[str, Any], str 
 
 
 # --- the batch --------------------------------------------------------------------------------
-def warm_up(unit_exercises: Sequence[Exercise]) -> None:
-    """Prepare a worker once, not once per submission: imports, and for unit exercises the
-    zygote and the app variants it serves."""
+def warm_up(unit_exercises: Sequence[Exercise], api: bool = False) -> None:
+    """Prepare a worker once, not once per submission: imports, for API exercises (API) the
+    runner that forks their commands, and for unit exercises the zygote and the app
+    variants it serves."""
     import httpx  # noqa: F401
     import hypothesis  # noqa: F401
 
     sandbox.isolation()  # its probe starts a Python: once per worker, before any grading
+    if api:
+        runner.start(sandbox.CONFINE_SOURCE, sandbox.child_environment(Path("/tmp")))
 
     if unit_exercises:
         from exercises import unitrun
@@ -492,10 +495,10 @@ def warm_up(unit_exercises: Sequence[Exercise]) -> None:
 
 
 def infrastructure() -> frozenset[int]:
-    """The processes of this worker that outlive a submission (the unit zygote)."""
+    """The processes of this worker that outlive a submission (the runner, the zygote)."""
     from exercises import unitrun
 
-    return unitrun.infrastructure()
+    return unitrun.infrastructure() | runner.pids()
 
 
 def submission_names(submissions: Sequence[Path]) -> list[str]:
@@ -577,7 +580,8 @@ def grade_batches(
             if progress is not None:
                 progress(done[0], total)
 
-        pool.Pool(max(1, jobs), root, list(units.values())).run(work, finished)
+        api = any(exercise.kind == "api" for exercise in exercises)
+        pool.Pool(max(1, jobs), root, list(units.values()), api).run(work, finished)
     ordered_batches = []
     for number, batch in enumerate(batches):
         ordered = {name: results[number][name] for name in names[number]}

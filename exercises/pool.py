@@ -56,7 +56,7 @@ class Job:
 Finished = Callable[[Job, dict[str, Any], "str | None"], None]
 
 
-def worker_main(conn: Connection, root: str, units: Sequence[Exercise]) -> None:
+def worker_main(conn: Connection, root: str, units: Sequence[Exercise], api: bool) -> None:
     """A worker: set itself up, say it is ready, then grade what it is sent until told to
     stop. Its first message is ("ready", uid or None); then one ("done", result, problem)
     per submission."""
@@ -67,7 +67,7 @@ def worker_main(conn: Connection, root: str, units: Sequence[Exercise]) -> None:
     area.mkdir(mode=0o711)
     sandbox.set_worker_area(area)
     try:
-        grade.warm_up(units)
+        grade.warm_up(units, api)
         user = sandbox.sandbox_user()
         conn.send(("ready", user[0] if user else None))
         while True:
@@ -81,9 +81,10 @@ def worker_main(conn: Connection, root: str, units: Sequence[Exercise]) -> None:
             sandbox.end_of_submission(grade.infrastructure())
             conn.send(("done", result, problem))
     finally:
-        from exercises import unitrun
+        from exercises import runner, unitrun
 
         unitrun.close_worker()
+        runner.stop()
         sandbox.end_of_submission()
         files.remove_tree(area)
 
@@ -91,11 +92,11 @@ def worker_main(conn: Connection, root: str, units: Sequence[Exercise]) -> None:
 class _Worker:
     """The parent's view of one worker process."""
 
-    def __init__(self, root: Path, units: Sequence[Exercise]) -> None:
+    def __init__(self, root: Path, units: Sequence[Exercise], api: bool) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=worker_main, args=(theirs, str(root), list(units)), daemon=True
+            target=worker_main, args=(theirs, str(root), list(units), api), daemon=True
         )
         self.process.start()
         theirs.close()
@@ -128,12 +129,14 @@ class _Worker:
 
 class Pool:
     """JOBS workers for the exercises of a batch (UNITS: the unit exercises, whose zygote
-    and variants each worker prepares once), their areas under ROOT."""
+    and variants each worker prepares once; API: whether there are API exercises, whose
+    commands each worker's runner forks), their areas under ROOT."""
 
-    def __init__(self, jobs: int, root: Path, units: Sequence[Exercise]) -> None:
+    def __init__(self, jobs: int, root: Path, units: Sequence[Exercise], api: bool) -> None:
         self.jobs = jobs
         self.root = root
         self.units = list(units)
+        self.api = api
         self.uids: set[int] = set()
         self.failed_starts = 0
 
@@ -144,7 +147,7 @@ class Pool:
         try:
             while pending or any(worker.job for worker in workers):
                 while len(workers) < min(self.jobs, len(pending) + _busy(workers)):
-                    workers.append(_Worker(self.root, self.units))
+                    workers.append(_Worker(self.root, self.units, self.api))
                 for worker in workers:
                     if worker.ready and worker.job is None and pending:
                         worker.give(pending.popleft())

@@ -56,8 +56,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exercises import confine, files
+from exercises import confine, files, runner
 from exercises.spec import EXERCISES_DIR, Exercise
+
+# A child process of the sandbox: started by exec, or forked by the worker's runner.
+Child = subprocess.Popen[bytes] | runner.ForkedProcess
 
 # The code that confines a child, as text: the launcher and the zygote run it, with `-I`
 # and from a string, so they import nothing of the repository.
@@ -470,7 +473,7 @@ class Finished:
         return f"exited with code {code}"
 
 
-def kill_group(process: subprocess.Popen[bytes]) -> None:
+def kill_group(process: Child) -> None:
     """Kill a child and everything it started in its session (in namespaces: everything)."""
     if process.poll() is None and isolation().namespaces:
         # The launcher supervises the run from outside its namespaces: on SIGTERM it kills
@@ -517,13 +520,26 @@ def spawn(
     limits: Limits,
     user: tuple[int, int] | None,
     pass_fds: Sequence[int] = (),
-) -> subprocess.Popen[bytes]:
+) -> Child:
     """Start ARGV in the sandbox, working in CWD (limits, own session, clean environment,
-    the sandbox user and namespaces: see confinement())."""
+    the sandbox user and namespaces: see confinement()).
+
+    A `python -I -m MODULE ...` command is forked by this worker's runner when it has one
+    (runner.py: the same confinement, without importing the libraries again); any other,
+    or when there is no runner, goes through the launcher and exec."""
+    config = confinement(cwd, limits, user)
+    environment = child_environment(cwd)
+    prewarmed = runner.current()
+    if prewarmed is not None and list(argv[:3]) == [sys.executable, "-I", "-m"]:
+        forked = prewarmed.spawn(
+            argv[3], argv[4:], cwd=cwd, env=environment, sandbox=config, pass_fds=pass_fds
+        )
+        if forked is not None:
+            return forked
     return subprocess.Popen(
-        [*_launch(confinement(cwd, limits, user)), *argv],
+        [*_launch(config), *argv],
         cwd=cwd,
-        env=child_environment(cwd),
+        env=environment,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -545,7 +561,7 @@ class Server:
         self.limits = limits
         self.output_limit = output_limit
         self.user: tuple[int, int] | None = user  # type: ignore[assignment]
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Child | None = None
         self.tap: OutputTap | None = None
         self.port = 0
         self.starts = 0

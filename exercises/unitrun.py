@@ -654,10 +654,10 @@ class Grading:
 
 
 def fresh_copy(source: Path, target: Path, owner: tuple[int, int] | None) -> None:
-    """Copy the files under SOURCE (a folder of the grader's, one level of subfolders at
-    most) to TARGET, contents only, for OWNER: every file and folder gets the time of the
-    copy. The source's dates would tell when the grading started (the tests'), or which
-    files a mutant changed (the app's)."""
+    """Copy the files under SOURCE (a folder the grader made: an app variant, the copy of
+    the learner's tests) to TARGET, contents only, for OWNER: every file and folder gets
+    the time of the copy. The source's dates would tell when the grading started (the
+    tests'), or which files a mutant changed (the app's)."""
     target.mkdir()
     if owner is not None:
         os.chown(target, *owner)

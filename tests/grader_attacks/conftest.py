@@ -78,8 +78,8 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[h.Host]:
 @pytest.fixture(scope="session")
 def graded(host: h.Host, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every hostile submission of this folder (and honest ones beside them) graded in one
-    pool of two workers, with namespaces: the results by batch, and what the scratch
-    folder held before and after."""
+    pool of two workers, with namespaces: the results by batch, their output folders, and
+    the deep trees a grading left in the scratch folder."""
     root = tmp_path_factory.mktemp("attacks")
     batches: dict[str, Batch] = {}
 
@@ -247,7 +247,6 @@ def graded(host: h.Host, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
         ],
     )
 
-    before = h.scratch_entries()
     started = time.monotonic()
     results = grade_batches(list(batches.values()), jobs=2)
     elapsed = time.monotonic() - started
@@ -255,8 +254,7 @@ def graded(host: h.Host, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
         "results": dict(zip(batches, (dict(r) for r in results), strict=True)),
         "out": {name: b.out for name, b in batches.items()},
         "elapsed": elapsed,
-        "scratch_before": before,
-        "scratch_after": h.scratch_entries(),
+        "deep_trees_left": h.left_in_scratch(h.DEEP_NAME),
     }
 
 

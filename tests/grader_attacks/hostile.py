@@ -383,8 +383,8 @@ for odd in ("new\\nline", "-rf", "\\udcff\\udcfe", " ", "*"):
     os.mkdir(odd, dir_fd=top)
 here = os.dup(top)
 for _ in range(1100):
-    os.mkdir("d" * 12, dir_fd=here)
-    deeper = os.open("d" * 12, os.O_RDONLY, dir_fd=here)
+    os.mkdir("dddddddddddd", dir_fd=here)
+    deeper = os.open("dddddddddddd", os.O_RDONLY, dir_fd=here)
     os.close(here)
     here = deeper
 with open(os.open("x", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here), "w") as leaf:
@@ -480,9 +480,26 @@ def links_the_database(target: Path) -> str:
     )
 
 
-def scratch_entries() -> set[str]:
-    """The names in the grader's scratch folder now."""
-    return {entry.name for entry in sandbox.scratch_root().iterdir()}
+DEEP_NAME = "d" * 12  # the folders of LEAVES_A_DEEP_TREE
+
+
+def left_in_scratch(name: str, depth: int = 5) -> list[Path]:
+    """The folders called NAME within DEPTH levels of the grader's scratch folder (what a
+    grading left there; other gradings on the machine leave nothing of that name)."""
+    found: list[Path] = []
+    level = [sandbox.scratch_root()]
+    for _ in range(depth):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    (found if entry.name == name else below).append(Path(entry.path))
+        level = below
+    return found
 
 
 # --- seeing what the attacks did --------------------------------------------------------
@@ -511,11 +528,31 @@ def processes_naming(text: str) -> list[int]:
     return found
 
 
+# Without namespaces, and keeping the grader's user, an app can signal the grader's own
+# processes: this one kills the grading worker it runs under (its nearest ancestor that
+# multiprocessing started), as an app that escaped its sandbox could.
+KILL_THE_WORKER = """
+def _worker():
+    pid = os.getppid()
+    while pid > 1:
+        with open(f"/proc/{pid}/cmdline", "rb") as line:
+            if b"multiprocessing" in line.read():
+                return pid
+        with open(f"/proc/{pid}/stat") as stat:
+            pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+    return None
+
+if _worker():
+    os.kill(_worker(), signal.SIGKILL)
+time.sleep(5)
+"""
+
+
 def daemon_code(marker: Path, kill_the_worker: bool) -> str:
     """App code starting a daemon that lives 30 s (its command line names MARKER), then,
-    if asked, killing its parent (the grader's worker, without namespaces)."""
+    if asked, killing the grader's worker (see KILL_THE_WORKER)."""
     daemon = "import sys, time; time.sleep(30); open(sys.argv[1], 'a').write('alive')"
-    kill = "os.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)\n" if kill_the_worker else ""
+    kill = KILL_THE_WORKER if kill_the_worker else ""
     return f"""
 import os, signal, sys, time
 if os.fork() == 0:

@@ -90,8 +90,8 @@ def test_a_deep_tree_with_odd_names_is_removed_and_the_feedback_shows_no_grader_
     assert score == 2, text  # what the starter it is scores
     for noise in ("Traceback", "grader itself failed", "RecursionError", "exercises/"):
         assert noise not in text, f"the feedback shows the grader's {noise!r}:\n{text}"
-    left = graded["scratch_after"] - graded["scratch_before"]
-    assert not left, f"the grading left {sorted(left)} in the scratch folder"
+    left = graded["deep_trees_left"]
+    assert not left, f"the grading left {left} in the scratch folder"
 
 
 @pytest.mark.slow
