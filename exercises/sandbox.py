@@ -243,7 +243,7 @@ def cover_places() -> list[tuple[str, int, str]]:
 
 @functools.cache
 def interpreter_reveal() -> tuple[list[tuple[str, int, str]], list[str]]:
-    """(folders to cover, installation folders to bind back read-only) so that `nobody`
+    """(folders to cover, installation folders to bind back read-only) so that the run's user
     reaches this Python in a namespace even when a folder on the way is closed to it
     (pyenv under /root, mode 0700): the closed folder is covered with an empty one, open
     to all, holding only the installation. The rest of the closed folder stays hidden.
@@ -289,8 +289,8 @@ class Isolation:
 def isolation() -> Isolation:
     """Probe once whether a confined child can get its own namespaces (see confine.py).
 
-    They need root (the child then becomes `nobody`) and a kernel and container that allow
-    unshare() and mount(); GRADER_NO_NAMESPACES=1 turns them off (to try the fallback).
+    They need root (the child then takes a user of its own) and a kernel and container that
+    allow unshare() and mount(); GRADER_NO_NAMESPACES=1 turns them off (to try the fallback).
     """
     if os.environ.get("GRADER_NO_NAMESPACES"):
         return Isolation(False, "GRADER_NO_NAMESPACES is set")

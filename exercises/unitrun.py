@@ -39,7 +39,8 @@ forks one "target" process per app variant that imports that variant's app (grad
 never the learner's). A run forks from its target: no import is repeated. The zygote is
 started with `python -I` from a string and knows nothing of the repository; learner code
 only ever runs in the forked run processes, which drop every inherited file descriptor and
-confine themselves (confine.enter: limits, namespaces, `nobody`) before running pytest.
+confine themselves (confine.enter: limits, namespaces, a user of their own) before running
+pytest.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def run(job):
     os.dup2(out, 2)
     os.closerange(3, 65536)
     try:
-        # Limits, keyrings, `nobody`, and (as root) namespaces: see confine.py.
+        # Limits, seccomp, its own user and (as root) namespaces: see confine.py.
         enter(dict(job["sandbox"], deadline=job["deadline"]))
     except Exception as error:
         os.write(2, f"The grader could not confine this run: {error}\n".encode())

@@ -36,6 +36,10 @@ USERS = load("05_users_passwords")
 UNIT = load("06_property_tests")
 ATTACK_ID = uuid.uuid4().hex[:12]
 TIME_LIMIT = 8.0
+# Exercise 05's batch hashes passwords with scrypt: room for a busy machine. A grading that
+# takes more than QUICK seconds did not refuse what it should have refused at once.
+SLOW_MACHINE_LIMIT = 20.0
+QUICK = 12.0
 # The limits of the batches that attack resources: a small private area, few processes,
 # small files. Honest submissions fit in them with room to spare.
 SMALL = {"processes": 24, "scratch_mb": 32, "file_mb": 8}
