@@ -12,15 +12,18 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-
-import pytest
+from typing import TYPE_CHECKING
 
 from items_course.course import STEPS_DIR, find_step
-from items_course.shared_state import APP_DIR, COURSE_COMMAND
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def check_command(config: pytest.Config, step_folder: str) -> str:
     """The command that checks STEP_FOLDER again, as this run was started."""
+    from items_course.shared_state import APP_DIR, COURSE_COMMAND  # imports pytest
+
     course_command = config.stash.get(COURSE_COMMAND, None)
     if course_command is not None:
         return f"{course_command} check {find_step(step_folder).number}"
@@ -33,6 +36,10 @@ def check_command(config: pytest.Config, step_folder: str) -> str:
 
 def lesson_path(config: pytest.Config, step_folder: str) -> str:
     """The step's README, as a path that works from where the run was started."""
+    from items_course.shared_state import COURSE_COMMAND
+
+    if config.stash.get(COURSE_COMMAND, None) is not None:
+        return str(STEPS_DIR / step_folder / "README.md")  # items-course runs in the course
     return shown_path(STEPS_DIR / step_folder / "README.md", config.invocation_params.dir)
 
 
@@ -56,8 +63,11 @@ def typed_program(program: Path, here: Path) -> str:
 
 
 def shown_path(path: Path, here: Path) -> str:
-    """PATH relative to HERE when it lies inside (`.venv/bin/pytest`), else absolute."""
-    absolute = Path(os.path.abspath(here / path))  # not resolve(): .venv's python is a link
+    """PATH relative to HERE when it lies inside (`.venv/bin/pytest`), else absolute.
+
+    Not resolved: a virtual environment's python is a link, and the link is what was typed.
+    """
+    absolute = Path(os.path.abspath(here / path))
     if absolute.is_relative_to(here):
         return absolute.relative_to(here).as_posix()
     return str(absolute)
