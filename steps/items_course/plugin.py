@@ -39,7 +39,7 @@ from items_course import requirements
 from items_course.app_dir import resolve_app_dir
 from items_course.course import step_of
 from items_course.loading import AppPackage, Target
-from items_course.progress import first_failing_step_only, step_in, write_summary
+from items_course.progress import first_failure_only, step_in, write_summary
 from items_course.reports import after_report, before_report, choose_brief_reports
 from items_course.saved_progress import RunRecord, fingerprint, record
 from items_course.shared_state import (
@@ -276,8 +276,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter,
 ) -> Generator[None, None, None]:
-    """Around pytest's own summary: only the first failing step's failures in a run of
-    several steps, then the progress summary, written last."""
-    with first_failing_step_only(terminalreporter) as left_out:
+    """Around pytest's own summary: only the first failure in a run of several steps, then
+    the progress summary, written last."""
+    with first_failure_only(terminalreporter) as left_out:
         yield
     write_summary(terminalreporter, left_out)

@@ -4,9 +4,9 @@ One line per step (PASS or FAIL, with the reason when a step could not even star
 next step to work on and the command that checks it. Written last, after pytest's own short
 summary, so that it is what the learner reads.
 
-A run of several steps shows, above the summary, only the failures of the first step that
-fails: the learner works on that one, and a wall of later steps' failures (111 ERROR lines for
-a project that has only app/__init__.py) would hide it. ``-r…`` or ``--tb=…`` shows them all.
+A run of several steps shows, above the summary, only its first failure: the learner works on
+that one, and a wall of failures (111 ERROR lines for a project that has only app/__init__.py)
+would hide it. ``-r…`` or ``--tb=…`` shows them all.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from items_course.commands import check_command, lesson_path
 from items_course.course import step_after
-from items_course.shared_state import APP_DIR, BRIEF, HEADLINES, LOAD_FAILURES
+from items_course.shared_state import APP_DIR, BRIEF, HEADLINES, LOAD_FAILURES, RUN_RECORD
 
 STEP_IN_NODEID = re.compile(r"(?:^|/)steps/(\d\d_[a-z]+)/")
 # How each outcome reads in a step's line ("error": the check could not even start).
@@ -42,11 +42,12 @@ def step_in(nodeid: str) -> str | None:
 
 
 @contextmanager
-def first_failing_step_only(terminalreporter: pytest.TerminalReporter) -> Iterator[int]:
-    """While pytest writes its failures and short summary: only the first failing step's.
+def first_failure_only(terminalreporter: pytest.TerminalReporter) -> Iterator[int]:
+    """While pytest writes its failures and short summary: only the run's first failure.
 
     Yields how many failed checks were left out. Only in a learner's run (brief reports) of
-    several steps, when the learner asked for no -r or --tb of their own.
+    several steps, when the learner asked for no -r or --tb of their own: the summary below
+    lists what else fails in that step, and the later steps come once it passes.
     """
     config = terminalreporter.config
     stats = terminalreporter.stats
@@ -56,13 +57,22 @@ def first_failing_step_only(terminalreporter: pytest.TerminalReporter) -> Iterat
     ran = set(_steps_of(stats.get("passed", []))) | set(broken)
     typed = config.invocation_params.args
     asked_for_all = any(arg.startswith("-r") and not arg.startswith("--") for arg in typed)
-    if not config.stash.get(BRIEF, False) or len(ran) < 2 or not broken or asked_for_all:
+    record = config.stash.get(RUN_RECORD, None)
+    first = record.first_failures.get(broken[0]) if record is not None and broken else None
+    if not config.stash.get(BRIEF, False) or len(ran) < 2 or first is None or asked_for_all:
         yield 0
         return
+
+    def is_first(report: object) -> bool:
+        nodeid = str(getattr(report, "nodeid", ""))
+        if step_in(nodeid) is None:
+            return True  # not a step's check: pytest shows it as always
+        return step_in(nodeid) == broken[0] and nodeid.rpartition("::")[2] == first.check
+
     saved = {outcome: stats.get(outcome, []) for outcome in ("failed", "error")}
     left_out = 0
     for outcome, reports in saved.items():
-        kept = [r for r in reports if step_in(getattr(r, "nodeid", "")) in (broken[0], None)]
+        kept = [report for report in reports if is_first(report)][:1]
         left_out += len(reports) - len(kept)
         stats[outcome] = kept
     try:
@@ -147,7 +157,8 @@ def write_summary(terminalreporter: pytest.TerminalReporter, left_out_above: int
         problems.setdefault(headlines.get(nodeid, "see its message above"), []).append(
             nodeid.rpartition("::")[2]
         )
-    write(f"Next: step {next_step}. What fails there (each message is above):")
+    above = "the first message is above" if left_out_above else "each message is above"
+    write(f"Next: step {next_step}. What fails there ({above}):")
     for problem, checks in list(problems.items())[:_SHOWN_PROBLEMS]:
         write(f"  - {problem}")
         write(f"    ({checks[0]}{f' and {len(checks) - 1} more' if len(checks) > 1 else ''})")
@@ -159,8 +170,8 @@ def write_summary(terminalreporter: pytest.TerminalReporter, left_out_above: int
     )
     if left_out_above:
         write(
-            f"(The {left_out_above} failing checks of later steps are not shown above: they "
-            "come once this step passes. -ra lists them, --tb=short shows them all.)"
+            f"(Above is the first failure; {left_out_above} more checks fail, and the lines "
+            "above say why. -ra lists them, --tb=short shows each one's message.)"
         )
     if config.stash.get(BRIEF, False):
         write("(Add --tb=long to see each failing check's code and full traceback.)")
