@@ -531,3 +531,14 @@ def test_the_command_runs_with_python_dash_m_too(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr
     assert f"{sys.executable} -m items_course.cli check 02" in run.stdout, run.stdout
+
+
+def test_every_dependency_of_the_course_has_its_module_named() -> None:
+    # requirements.py finds each dependency by its module (quick) before it reads metadata.
+    from items_course import requirements
+
+    names = {
+        re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower()
+        for requirement in requirements.course_requirements()
+    }
+    assert names <= set(requirements.IMPORT_NAMES), names - set(requirements.IMPORT_NAMES)
