@@ -51,9 +51,10 @@ def watch(project: Project, invocation: Invocation, timeout: float, step: Step |
     session = _Session(project, invocation, timeout, interactive, runner)
     session.step = step or _step_of(project.progress().current_step())
     stop_watching = threading.Event()
-    threading.Thread(
+    watcher = threading.Thread(
         target=_watch_files, args=(project.root, events, stop_watching), daemon=True
-    ).start()
+    )
+    watcher.start()
     try:
         with _keys(interactive, events):
             session.run()
@@ -64,6 +65,10 @@ def watch(project: Project, invocation: Invocation, timeout: float, step: Step |
     finally:
         stop_watching.set()
         runner.stop()
+        # The watcher's thread runs Rust code that calls back into Python: left running while
+        # Python shuts down, it can abort the process. It stops within a few hundredths of a
+        # second once told to.
+        watcher.join(timeout=5)
     if interactive:
         print()
     return 0
