@@ -696,11 +696,12 @@ def _project_description(block: Block) -> str:
 def _fastapi_crud(ws: Workspace, block: Block) -> Path:
     """~/fastapi-crud: the project of a learner at this block (see `_project_snapshot`)."""
     project = ws.home / "fastapi-crud"
+    step = _project_snapshot(block)
     if not project.exists():
-        snapshot = ws.root / "steps" / _project_snapshot(block)
         project.mkdir()
-        if snapshot == ws.root / "steps":
-            return project
+        if not step:
+            return project  # before step 01: an empty folder
+        snapshot = ws.root / "steps" / step
         for name in ("app", "alembic"):
             if (snapshot / name).is_dir():
                 shutil.copytree(snapshot / name, project / name)
