@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -294,11 +293,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     lines = test_file.read_text(encoding="utf-8").splitlines(keepends=True)
     test_file.write_text("".join(x for x in lines if not x.startswith("@example(")), "utf-8")
     batches["no_explicit_examples"] = Batch(unit, [no_examples], root / "no-examples-out")
-    started = time.monotonic()
     results = grade_batches(list(batches.values()), jobs=2, time_limit=30)
     return {
         "results": dict(zip(batches, results, strict=True)),
-        "elapsed": time.monotonic() - started,
         "mixed_out": root / "mixed-out",
     }
 
@@ -471,12 +468,6 @@ def test_learner_output_keeps_the_submissions_frames_and_the_error(tmp_path: Pat
             raise RuntimeError("boom")
         RuntimeError: boom"""
     )
-
-
-@pytest.mark.slow
-def test_every_grading_of_this_module_fits_its_time_budget(graded: dict[str, Any]) -> None:
-    # 6 exercises x 2, 10 mixed submissions and 4 mistakes, two at a time.
-    assert graded["elapsed"] < 90, f"the gradings took {graded['elapsed']:.0f} s"
 
 
 @pytest.mark.slow

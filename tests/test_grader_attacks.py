@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import textwrap
-import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -228,12 +227,6 @@ def test_symbolic_links_are_not_followed(api_results: dict[str, Any]) -> None:
     score, text = _score_and_text(api_results, "symlink_to_hidden_tests")
     assert score == 2
     assert "symbolic links are not graded" in text, text
-
-
-@pytest.mark.slow
-def test_the_hostile_batch_stays_within_its_time_budget(graded: dict[str, Any]) -> None:
-    # 21 submissions, 2 at a time: the two hangs cost their own limit, nothing more.
-    assert graded["elapsed"] < 60, f"the batch took {graded['elapsed']:.0f} s"
 
 
 # --- hostile unit submissions (exercise 06: the learner's tests are graded) ----------------
@@ -504,13 +497,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory, leftovers: None) -> dict[st
             for path, text in files.items()
         }
         unit.append(_hostile(UNIT.starter, root / "unit", name, real, UNIT.root))
-    started = time.monotonic()
     api_results, unit_results = grade_batches(
         [Batch(PUT, api_order, root / "api-out"), Batch(UNIT, unit, root / "unit-out")],
         jobs=2,
         time_limit=TIME_LIMIT,
     )
-    return {"api": api_results, "unit": unit_results, "elapsed": time.monotonic() - started}
+    return {"api": api_results, "unit": unit_results}
 
 
 @pytest.fixture(scope="module")
