@@ -644,6 +644,15 @@ class Grading:
         )
         return why + _report_end(run)
 
+    def why_out_of_time(self) -> str:
+        """The note for a grading whose last run on the reference app hit the time limit."""
+        return (
+            f"The grading ran past its time limit ({self.exercise.time_limit:g} s for the "
+            "whole submission) before the last run of your tests on the correct app, which "
+            "must pass for any mutant to count. Make your tests quicker: fewer or smaller "
+            "examples, no sleeps, no slow set-up repeated in every test."
+        )
+
     def why_inconsistent(self, run: Run) -> str:
         """The note for tests that passed on the reference app at first and not later."""
         return (
@@ -787,7 +796,17 @@ def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[lis
         # the same state and only the clock differs, which a last run would not catch
         # either (a test could fail in a middle window only): it is not worth a run there.
         last = grading.run("reference", [], budget, report=True)
-        if not last.passed:
+        if last.timed_out:
+            # Not "inconsistent": the clock ran out. Still no mutant counts, or tests that
+            # keep state could run out the clock on purpose to escape this last check.
+            notes.append(grading.why_out_of_time())
+            notes.append("No mutant counts.")
+            killed.clear()
+            messages = dict.fromkeys(
+                by_name,
+                "Not counted: the grading ran out of time before its last check (see above).",
+            )
+        elif not last.passed:
             notes.append(grading.why_inconsistent(last))
             inconsistent = True
     if inconsistent:

@@ -498,10 +498,10 @@ def test_watch_in_a_terminal_reruns_on_save_moves_on_and_answers_its_keys(
     before, _ = tmux.wait_for("Step 04 (crud) — lesson:", "3/7 steps passed")
     assert "Step 04 (crud) expects the file app/crud.py" in before, before
     shutil.copy(REPO_ROOT / "steps" / "04_crud" / "app" / "crud.py", project / "app" / "crud.py")
-    written = time.monotonic()
-    after, shown = tmux.wait_for("Step 05 (router) — lesson:", "4/7 steps passed", timeout=30)
+    # How soon step 05 comes is a benchmark (`python -m items_course.benchmark`: about 1 s
+    # on a quiet machine); here it only has to come, on a machine as busy as CI's.
+    after, _ = tmux.wait_for("Step 05 (router) — lesson:", "4/7 steps passed", timeout=30)
 
-    assert shown - written <= 5, f"step 05 came {shown - written:.1f} s after the save"
     assert "Step 05 (router) expects the file app/router.py" in after, after
     assert "h hint · l list · n next step · r run again · q quit" in after, after
     tmux("send-keys", "-t", "learner", "h")

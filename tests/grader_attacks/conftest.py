@@ -290,7 +290,11 @@ def fallback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     cache.mkdir()
     unit_env = {"GRADER_NO_NAMESPACES": "1", "XDG_CACHE_HOME": str(cache)}
     solution = h.hostile(h.UNIT.solution, root, "unit_solution", {})
-    unit = h.grade_by_command("06_property_tests", [solution], root / "unit-out", unit_env, 1)
+    # The solution's tests need a few seconds of CPU, and the fallback builds Hypothesis's
+    # tables afresh: the exercise's own limit, not the small one of the attacks.
+    unit = h.grade_by_command(
+        "06_property_tests", [solution], root / "unit-out", unit_env, 1, h.UNIT.time_limit
+    )
     try:
         yield {
             "api": api,

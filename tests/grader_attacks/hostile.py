@@ -569,11 +569,16 @@ time.sleep(0.3)
 
 
 def grade_by_command(
-    exercise: str, subs: list[Path], out: Path, env: dict[str, str], jobs: int
+    exercise: str,
+    subs: list[Path],
+    out: Path,
+    env: dict[str, str],
+    jobs: int,
+    time_limit: float = TIME_LIMIT * 2,
 ) -> subprocess.CompletedProcess[str]:
     """Grade SUBS as an instructor would, with `python -m exercises.grade` and ENV."""
     command = [sys.executable, "-m", "exercises.grade", exercise, *map(str, subs)]
-    command += ["--out", str(out), "--jobs", str(jobs), "--time-limit", str(TIME_LIMIT * 2)]
+    command += ["--out", str(out), "--jobs", str(jobs), "--time-limit", str(time_limit)]
     return subprocess.run(
         command,
         cwd=REPO_ROOT,
