@@ -19,7 +19,6 @@ writes is ever seen by the next one.
 
 import inspect
 import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
@@ -33,12 +32,6 @@ from fastapi.testclient import TestClient
 from pytest_alembic import Config
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
-
-# item_bodies.py (the bodies the property tests send) sits next to this file; pytest's
-# importlib mode does not put this folder on the import path, so it is added here.
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
 
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
 HOW_TO_GET_POSTGRES = (
