@@ -33,6 +33,8 @@ from pytest_alembic import Config
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from .item_bodies import as_json
+
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
 HOW_TO_GET_POSTGRES = (
     f"no PostgreSQL server: set {POSTGRES_URL_VARIABLE} to the URL of one "
@@ -325,17 +327,6 @@ def stored(sessions: SessionFactory, models: ModuleType) -> Callable[[int], dict
             return None if item is None else as_json(item)
 
     return read
-
-
-def as_json(item: Any) -> dict[str, Any]:
-    """An ORM item as the API shows it."""
-    return {
-        "id": item.id,
-        "title": item.title,
-        "description": item.description,
-        "price": item.price,
-        "is_available": item.is_available,
-    }
 
 
 # --- Test data -------------------------------------------------------------------------
