@@ -2,17 +2,14 @@
 checks pass on final/ (the app the steps converge on), and each snapshot changes exactly
 the files its README says it changes."""
 
-import os
 import re
-import subprocess
-import sys
-import xml.etree.ElementTree as ElementTree
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from tests.step_snapshots import REPO_ROOT, STEPS, actual_changes
+from tests.helpers.chain import Outcomes, app_dir, run_earlier_checks
+from tests.helpers.repository import REPO_ROOT
+from tests.helpers.step_snapshots import STEPS, actual_changes
 
 # Every (earlier step's checks, later snapshot) pair, then every step's checks on final/.
 PAIRS = [(checks, snapshot) for j, snapshot in enumerate(STEPS) for checks in STEPS[:j]]
@@ -32,46 +29,6 @@ def test_the_seven_article_steps_are_here_in_order() -> None:
 
 
 # --- Earlier checks on later snapshots ---------------------------------------------------
-Outcomes = dict[str, dict[str, str]]  # step -> test name -> "" if it passed, else the failure
-
-
-def _app_dir(snapshot: str) -> str:
-    return snapshot if snapshot == "final" else f"steps/{snapshot}"
-
-
-def _run_earlier_checks(snapshot: str, out_dir: Path) -> Outcomes:
-    """Run every earlier step's checks (all of them for final) against `snapshot` in a child
-    pytest, and read its JUnit XML."""
-    earlier = STEPS if snapshot == "final" else STEPS[: STEPS.index(snapshot)]
-    report = out_dir / f"{snapshot}.xml"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *(f"steps/{step}" for step in earlier),
-        "--app-dir",
-        _app_dir(snapshot),
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        f"--junitxml={report}",
-    ]
-    completed = subprocess.run(
-        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env=os.environ.copy()
-    )
-    if not report.exists():
-        raise AssertionError(f"{' '.join(command)} produced no report:\n{completed.stdout[-3000:]}")
-    outcomes: Outcomes = {step: {} for step in earlier}
-    for case in ElementTree.parse(report).iter("testcase"):
-        match = re.search(r"steps\.(\d\d_[a-z]+)\.", case.get("classname", ""))
-        if match is None:
-            continue
-        problems = [child for child in case if child.tag in ("failure", "error", "skipped")]
-        detail = "; ".join(f"{p.tag}: {p.get('message', '')}"[:500] for p in problems)
-        outcomes[match.group(1)][case.get("name", "?")] = detail
-    return outcomes
-
-
 @pytest.fixture(scope="module")
 def chain_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcomes]:
     """Outcomes of all the chain runs: one child pytest per later snapshot and one for
@@ -80,7 +37,7 @@ def chain_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcom
     # final/ first: its run is the longest (every step's checks).
     targets = ["final", *STEPS[1:]]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda snapshot: _run_earlier_checks(snapshot, out_dir), targets)
+        results = pool.map(lambda snapshot: run_earlier_checks(snapshot, out_dir), targets)
         return dict(zip(targets, results, strict=True))
 
 
@@ -90,7 +47,7 @@ def test_earlier_checks_pass_on_later_snapshot(
     checks: str, snapshot: str, chain_outcomes: dict[str, Outcomes]
 ) -> None:
     results = chain_outcomes[snapshot][checks]
-    where = _app_dir(snapshot)
+    where = app_dir(snapshot)
     assert results, f"No check of step {checks} ran against {where}."
     failed = {name: detail for name, detail in results.items() if detail}
     assert not failed, (

@@ -34,12 +34,19 @@ What is checked
 """
 
 import difflib
-import re
-from dataclasses import dataclass
 
 import pytest
 
-from tests.step_snapshots import REPO_ROOT, STEPS, actual_changes, previous_step
+from tests.helpers.lessons import (
+    CodeBlock,
+    code_blocks,
+    expected_block,
+    lesson_lines,
+    sections,
+    snapshot_text,
+    write_it_blocks,
+)
+from tests.helpers.step_snapshots import STEPS, actual_changes, previous_step
 
 LESSON_SECTIONS = [
     "What this step adds, and why",
@@ -49,90 +56,12 @@ LESSON_SECTIONS = [
     "Check it",
     "When a check fails",
 ]
-LABEL = re.compile(r"^\*\*`(?P<path>[^`]+)`\*\* \((?P<kind>new file|changed)\b[^)]*\)$")
-FENCE = re.compile(r"^```(?P<language>\S*)\s*$")
 COMMAND_LANGUAGES = {"bash", "pycon", "text", "powershell"}
-KIND_OF_CHANGE = {"new file": "added", "changed": "changed"}
-
-
-@dataclass(frozen=True)
-class CodeBlock:
-    """A fenced block of a lesson, and the label above it if it has one."""
-
-    line: int  # line number of the opening fence
-    language: str
-    text: str  # the lines between the fences, each ending in "\n"
-    path: str = ""  # from the label, "" if unlabelled
-    kind: str = ""  # "added" or "changed", "" if unlabelled
-
-
-def _readme(step: str) -> list[str]:
-    return (REPO_ROOT / "steps" / step / "README.md").read_text(encoding="utf-8").splitlines()
-
-
-def sections(lines: list[str]) -> dict[str, list[tuple[int, str]]]:
-    """The README's `## ` sections: title -> its (line number, line) pairs."""
-    found: dict[str, list[tuple[int, str]]] = {}
-    current: list[tuple[int, str]] | None = None
-    in_fence = False
-    for number, line in enumerate(lines, start=1):
-        if line.startswith("```"):
-            in_fence = not in_fence
-        if not in_fence and line.startswith("## "):
-            current = found.setdefault(line[3:].strip(), [])
-        elif current is not None:
-            current.append((number, line))
-    return found
-
-
-def code_blocks(section: list[tuple[int, str]]) -> list[CodeBlock]:
-    """The fenced blocks of a section, each with the label of its last non-blank line."""
-    blocks: list[CodeBlock] = []
-    index = 0
-    while index < len(section):
-        number, line = section[index]
-        fence = FENCE.match(line)
-        if fence is None:
-            index += 1
-            continue
-        end = index + 1
-        while end < len(section) and section[end][1].strip() != "```":
-            end += 1
-        text = "".join(body + "\n" for _, body in section[index + 1 : end])
-        before = [body for _, body in section[:index] if body.strip()]
-        label = LABEL.match(before[-1].strip()) if before else None
-        path = label["path"] if label else ""
-        kind = KIND_OF_CHANGE[label["kind"]] if label else ""
-        blocks.append(CodeBlock(number, fence["language"], text, path, kind))
-        index = end + 1
-    return blocks
-
-
-def expected_block(kind: str, before: str, after: str) -> str:
-    """What a labelled block must hold: the whole file, or the diff from `before`."""
-    if kind == "added":
-        return after
-    diff = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), n=3
-    )
-    lines = list(diff)[2:]  # without the `---` / `+++` header
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def _snapshot_text(step: str | None, path: str) -> str:
-    if step is None:
-        return ""
-    file = REPO_ROOT / "steps" / step / path
-    return file.read_text(encoding="utf-8") if file.is_file() else ""
-
-
-def _write_it_blocks(step: str) -> list[CodeBlock]:
-    return code_blocks(sections(_readme(step)).get("Write it", []))
 
 
 @pytest.mark.parametrize("step", STEPS)
 def test_each_step_readme_is_a_lesson_with_its_sections_in_order(step: str) -> None:
-    titles = list(sections(_readme(step)))
+    titles = list(sections(lesson_lines(step)))
     assert titles == LESSON_SECTIONS, (
         f"steps/{step}/README.md should have exactly these `## ` sections, in this order:\n"
         + "\n".join(f"  ## {title}" for title in LESSON_SECTIONS)
@@ -143,7 +72,7 @@ def test_each_step_readme_is_a_lesson_with_its_sections_in_order(step: str) -> N
 
 @pytest.mark.parametrize("step", STEPS)
 def test_write_it_shows_every_file_the_step_adds_or_changes(step: str) -> None:
-    blocks = _write_it_blocks(step)
+    blocks = write_it_blocks(step)
     shown = [(block.kind, block.path) for block in blocks if block.path]
     expected = {change for change in actual_changes(step) if change[0] != "removed"}
     unlabelled = [
@@ -167,12 +96,12 @@ def test_write_it_shows_every_file_the_step_adds_or_changes(step: str) -> None:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_every_labelled_block_equals_the_snapshot(step: str) -> None:
-    blocks = [block for block in _write_it_blocks(step) if block.path]
+    blocks = [block for block in write_it_blocks(step) if block.path]
     assert blocks, f"steps/{step}/README.md shows no file in 'Write it'"
     problems = []
     for block in blocks:
-        before = _snapshot_text(previous_step(step), block.path)
-        after = _snapshot_text(step, block.path)
+        before = snapshot_text(previous_step(step), block.path)
+        after = snapshot_text(step, block.path)
         expected = expected_block(block.kind, before, after)
         if block.text == expected:
             continue

@@ -6,9 +6,9 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.repository import REPO_ROOT, tracked_files
+
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -40,10 +40,7 @@ def test_ci_runs_the_readmes_test_command_verbatim() -> None:
 
 
 def test_every_top_level_entry_is_expected_or_explained() -> None:
-    tracked = subprocess.run(
-        ["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    top_level = {path.split("/", 1)[0] for path in tracked}
+    top_level = {path.split("/", 1)[0] for path in tracked_files()}
     expected = {
         "steps",
         "final",
@@ -89,11 +86,8 @@ OUTSIDE_PATHS = ("../" + "shared", "/".join(("shared", "seed")))
 
 
 def test_no_tracked_file_points_outside_the_repository() -> None:
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
-    ).stdout.decode()
     mentions = []
-    for name in filter(None, tracked.split("\0")):
+    for name in tracked_files():
         path = REPO_ROOT / name
         if not path.is_file():
             continue

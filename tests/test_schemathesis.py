@@ -12,7 +12,7 @@ one can be read back).
 Target: final/ once it has its app, else steps/07_alembic — the article's complete app, where
 the fuzzer finds the article's bugs (listed in final/README.md). `--app-dir PATH` fuzzes your
 own project instead. The app runs in this process (ASGI, no network) on an SQLite file of its
-own in a temporary folder, without its start-up code (see `without_start_up`).
+own in a temporary folder, without its start-up code (see tests/helpers/asgi.py).
 
 How many cases: the Hypothesis profile decides (see the root conftest.py). `fast`, the default,
 generates 25 requests per operation and kind of data, and 25 chains; `HYPOTHESIS_PROFILE=thorough`
@@ -32,28 +32,16 @@ from schemathesis import BaseSchema, Case
 from schemathesis.python import asgi
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def default_target() -> Path:
-    """final/ once it has its app, else the article's complete app."""
-    final = REPO_ROOT / "final"
-    if (final / "app" / "main.py").is_file():
-        return final
-    return REPO_ROOT / "steps" / "07_alembic"
+from tests.helpers.asgi import without_start_up
+from tests.helpers.target import target_dir_of
 
 
 @pytest.fixture(scope="module")
 def target_dir(pytestconfig: pytest.Config) -> Path:
-    """The folder holding the `app` package to fuzz: --app-dir if given, else default_target()."""
-    raw = pytestconfig.getoption("app_dir")
-    if raw is None:
-        return default_target()
-    path = (pytestconfig.invocation_params.dir / Path(raw).expanduser()).resolve()
-    # The course plugin takes the app/ folder itself to mean its parent; so do we.
-    return path.parent if path.name == "app" and not (path / "app").is_dir() else path
+    """The folder holding the `app` package to fuzz: --app-dir if given, else final/ (see
+    tests/helpers/target.py)."""
+    return target_dir_of(pytestconfig)
 
 
 @pytest.fixture
@@ -96,30 +84,6 @@ def empty_the_database(
     yield empty
     target_app.dependency_overrides.pop(target_database.get_db, None)
     engine.dispose()
-
-
-def without_start_up(application: FastAPI) -> ASGIApp:
-    """The app, minus its start-up and shut-down code (the ASGI "lifespan").
-
-    The app's start-up creates or migrates the tables of its own engine, whose SQLite file
-    SQLAlchemy fixed when app/database.py was imported (a relative path is made absolute then):
-    here, that would be a file in your project or in the repository. The tables these checks
-    use are made above, in a temporary file. (The browser check runs the real start-up.)
-    """
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await application(scope, receive, send)
-            return
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    return app
 
 
 @pytest.fixture

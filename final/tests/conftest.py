@@ -19,7 +19,6 @@ writes is ever seen by the next one.
 
 import inspect
 import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
@@ -34,11 +33,7 @@ from pytest_alembic import Config
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-# item_bodies.py (the bodies the property tests send) sits next to this file; pytest's
-# importlib mode does not put this folder on the import path, so it is added here.
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+from .item_bodies import as_json
 
 POSTGRES_URL_VARIABLE = "COURSE_POSTGRES_URL"
 HOW_TO_GET_POSTGRES = (
@@ -332,17 +327,6 @@ def stored(sessions: SessionFactory, models: ModuleType) -> Callable[[int], dict
             return None if item is None else as_json(item)
 
     return read
-
-
-def as_json(item: Any) -> dict[str, Any]:
-    """An ORM item as the API shows it."""
-    return {
-        "id": item.id,
-        "title": item.title,
-        "description": item.description,
-        "price": item.price,
-        "is_available": item.is_available,
-    }
 
 
 # --- Test data -------------------------------------------------------------------------

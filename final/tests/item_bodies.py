@@ -1,4 +1,5 @@
-"""Request bodies for the property tests and the state machine: valid ones, and invalid ones.
+"""Request bodies for the property tests and the state machine: valid ones, and invalid ones;
+and an item as the API shows it.
 
 The rules, as final/README.md states them:
 - title: text of 1 to 200 characters; never null;
@@ -104,3 +105,8 @@ def as_json_text(body: Any) -> str:
 def expected_after_create(body: dict[str, Any]) -> dict[str, Any]:
     """The item the API should store for a POST or PUT `body` (without its id)."""
     return {**DEFAULTS, **body}
+
+
+def as_json(item: Any) -> dict[str, Any]:
+    """An ORM item as the API shows it: its id and its four fields."""
+    return {"id": item.id, **{field: getattr(item, field) for field in FIELDS}}

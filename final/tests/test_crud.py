@@ -13,17 +13,9 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from .item_bodies import as_json
+
 Stored = Callable[[int], dict[str, Any] | None]
-
-
-def fields_of(item: Any) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "title": item.title,
-        "description": item.description,
-        "price": item.price,
-        "is_available": item.is_available,
-    }
 
 
 # --- create and read -------------------------------------------------------------------------
@@ -39,7 +31,7 @@ def test_create_item_stores_it_with_the_defaults(
         "price": 20.0,
         "is_available": True,
     }
-    assert fields_of(created) == expected
+    assert as_json(created) == expected
     assert stored(created.id) == expected
 
 
@@ -93,7 +85,7 @@ def test_update_item_changes_only_the_fields_set(
     returned = crud.update_item(db, item.id, schemas.ItemUpdate(price=18.0, description=None))
 
     expected = {**before, "price": 18.0, "description": None}
-    assert fields_of(returned) == expected
+    assert as_json(returned) == expected
     assert stored(item.id) == expected
 
 
@@ -124,7 +116,7 @@ def test_replace_item_makes_the_item_exactly_the_body(
         "price": 90.0,
         "is_available": True,
     }
-    assert fields_of(returned) == expected
+    assert as_json(returned) == expected
     assert stored(item.id) == expected
 
 

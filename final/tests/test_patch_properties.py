@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from hypothesis import example, given
 from hypothesis import strategies as st
-from item_bodies import (
+
+from .item_bodies import (
     FIELDS,
     as_json_text,
     invalid_patches,

@@ -25,7 +25,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from item_bodies import expected_after_create, new_items, patches
+
+from .item_bodies import expected_after_create, new_items, patches
 
 ITEMS = "/api/v1/items/"
 NOT_FOUND = 404

@@ -13,7 +13,7 @@ from typing import Any
 
 import factory
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError, InvalidRequestError, NoResultFound
 from sqlalchemy.orm import Session
@@ -43,11 +43,10 @@ partial_updates = st.fixed_dictionaries({}, optional=field_values)
 # `fresh_session` only hands out new databases, so sharing it between the examples of one
 # Hypothesis test is exactly what we want; Hypothesis warns about any function-scoped
 # fixture, so that warning is switched off for these tests (and only that one).
+# Everything else, the explain phase left out among it, is the Hypothesis profile's (see
+# the root conftest.py).
 one_database_per_example = settings(
     suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
-    # No "explain" phase: it re-runs a failing example hundreds of times under a tracer,
-    # which turns a one-second failure into minutes. The shrunk example is what matters.
-    phases=[phase for phase in settings().phases if phase is not Phase.explain],
 )
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx2 import Request, Response
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -46,11 +46,10 @@ partial_updates = st.fixed_dictionaries({}, optional=field_values)
 # The property below shares one client (and one database) between its examples. That is
 # safe: each example stores its own item and only ever looks at that item. Hypothesis
 # warns about any function-scoped fixture, so that warning is switched off here (only here).
+# Everything else, the explain phase left out among it, is the Hypothesis profile's (see
+# the root conftest.py).
 shares_one_client = settings(
     suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
-    # No "explain" phase: it re-runs a failing example hundreds of times under a tracer,
-    # which turns a one-second failure into minutes. The shrunk example is what matters.
-    phases=[phase for phase in settings().phases if phase is not Phase.explain],
 )
 
 

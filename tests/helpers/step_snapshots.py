@@ -1,12 +1,12 @@
 """What each step's snapshot holds, and what it adds, changes or removes after the step
-before it: the facts that `test_chain.py` (the "What changed" lists) and `test_lessons.py`
-(the code shown in the lessons) compare the READMEs with."""
+before it: the facts that `tests/test_chain.py` (the "What changed" lists) and
+`tests/test_lessons.py` (the code shown in the lessons) compare the READMEs with."""
 
 import filecmp
 import re
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.repository import REPO_ROOT
+
 STEPS = sorted(p.name for p in (REPO_ROOT / "steps").iterdir() if re.match(r"\d\d_", p.name))
 # Not part of a learner's project: the step's checks, its lesson, and what running them leaves.
 IGNORED_PARTS = {"tests", "__pycache__", ".pytest_cache", ".hypothesis"}
