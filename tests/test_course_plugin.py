@@ -1042,3 +1042,117 @@ def test_step_07_alembic_files_inside_app_are_found_and_moved(tmp_path: Path) ->
 
     assert "they are inside app/: app/alembic.ini and app/alembic" in run.stdout, run.stdout
     assert "move alembic.ini and the alembic/ folder up one level" in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("setting", "relative"),
+    [
+        pytest.param(
+            "script_location = %(here)s/alembic", "script_location = alembic", id="script"
+        ),
+        pytest.param("prepend_sys_path = %(here)s", "prepend_sys_path = .", id="sys-path"),
+        pytest.param("path_separator = os\n", "", id="no-path-separator"),
+    ],
+)
+def test_step_07_reads_alembic_ini_as_alembic_does_in_the_project_folder(
+    tmp_path: Path, setting: str, relative: str
+) -> None:
+    # The older `alembic init` template writes relative paths (and no path_separator);
+    # `alembic upgrade head` works from the project folder, and so must every check.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic.ini", setting, relative)
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project))
+
+    assert run.returncode == pytest.ExitCode.OK, run.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_step_07_a_script_location_naming_no_folder_says_which_folder_it_is(
+    tmp_path: Path,
+) -> None:
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic.ini", "%(here)s/alembic", "%(here)s/migrations")
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert "alembic.ini says `script_location = %(here)s/migrations`" in run.stdout, run.stdout
+    assert "write `script_location = %(here)s/alembic`" in run.stdout, run.stdout
+    assert "Please use the 'init' command" not in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "down_revision: str | None = None",
+            'down_revision: str | None = "0001"',
+            "20261125_create_items_table.py, line 14: revision '0001' has down_revision = '0001'",
+            id="names-itself",
+        ),
+        pytest.param(
+            "down_revision: str | None = None\n",
+            "",
+            "20261125_create_items_table.py has no `down_revision = ...` line",
+            id="no-down-revision",
+        ),
+        pytest.param(
+            'revision: str = "0001"',
+            'revison: str = "0001"',
+            "declares no `revision`, so Alembic does not know this migration's id. Line 13 "
+            "assigns `revison`: a typo of revision?",
+            id="misspelt-revision",
+        ),
+        pytest.param(
+            '        sa.PrimaryKeyConstraint("id"),\n    )\n',
+            '        sa.PrimaryKeyConstraint("id"),\n\n',
+            "20261125_create_items_table.py has a syntax error at line 20",
+            id="syntax-error",
+        ),
+    ],
+)
+def test_step_07_a_broken_chain_of_revisions_names_the_file_and_line(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # pytest-alembic and Alembic frames (about 40 lines) came before Alembic's last line.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / FIRST_MIGRATION, right, wrong)
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert explanation in run.stdout, run.stdout
+    assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "target_metadata = Base.metadata",
+            "target_metadata = Base",
+            "gives Alembic target_metadata = the declarative base class Base",
+            id="the-base-class",
+        ),
+        pytest.param(
+            "context.configure(connection=connection, target_metadata=target_metadata, ",
+            "context.configure(connection=connection, ",
+            "sets `target_metadata = Base.metadata` (line 17), but its context.configure(...) "
+            "at line 28 is not given it",
+            id="not-passed-on",
+        ),
+    ],
+)
+def test_step_07_advice_on_the_models_comparison_looks_at_what_env_py_gives_alembic(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # Both used to be answered with "run autogenerate" or "set target_metadata =
+    # Base.metadata", advice that fails the same way or that env.py already follows.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic" / "env.py", right, wrong)
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-k", "match_the_models")
+
+    assert explanation in run.stdout, run.stdout
