@@ -1156,3 +1156,62 @@ def test_step_07_advice_on_the_models_comparison_looks_at_what_env_py_gives_alem
     run = _pytest("steps/07_alembic", "--app-dir", str(project), "-k", "match_the_models")
 
     assert explanation in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "        yield db\n    finally:",
+            "        yield db\n    except Exception:\n        db.rollback()\n    finally:",
+            "get_db caught it and did not raise it again, so the error vanished and the client "
+            "would be told the request succeeded.\n  app/database.py, line 14: except Exception:",
+            id="swallowed-exception",
+        ),
+        pytest.param(
+            "    db = SessionLocal()\n",
+            "    db = SessionLocal\n",
+            "get_db yielded sessionmaker sessionmaker(",
+            id="factory-yielded",
+        ),
+        pytest.param(
+            "sessionmaker(autocommit=False, autoflush=False, bind=engine)",
+            "sessionmaker(autocommit=True, autoflush=False, bind=engine)",
+            "SessionLocal() could not make a session: ArgumentError: autocommit=True is no "
+            "longer supported",
+            id="autocommit",
+        ),
+        pytest.param(
+            "autoflush=False, bind=engine)",
+            "autoflush=False)",
+            "SessionLocal = sessionmaker(...) in app/database.py has no bind=engine",
+            id="no-bind",
+        ),
+        pytest.param(
+            '{"check_same_thread": False}',
+            '{"check_same_threads": False}',
+            "which has no argument `check_same_threads`. Did you mean `check_same_thread`?",
+            id="misspelt-connect-argument",
+        ),
+        pytest.param(
+            "        db.close()",
+            "        db.close",
+            "In app/database.py, line 15, `db.close` has no parentheses",
+            id="close-not-called",
+        ),
+    ],
+)
+def test_step_01_a_check_reports_what_get_db_and_sessionlocal_were_given(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # Each used to surface as a bare StopIteration, a library traceback, or an
+    # AttributeError from the check's own clean-up.
+    database = DATABASE_PY.replace(right, wrong)
+    assert database != DATABASE_PY
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": database})
+
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+
+    assert explanation in run.stdout, run.stdout
+    assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
