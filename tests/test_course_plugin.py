@@ -1215,3 +1215,49 @@ def test_step_01_a_check_reports_what_get_db_and_sessionlocal_were_given(
 
     assert explanation in run.stdout, run.stdout
     assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "index=True, nullable=False)",
+            'index=True, nullable=False, default="")',
+            "the column is NOT NULL, but its default='' fills it in, so the item was stored with "
+            "title ''",
+            id="a-default-fills-a-not-null-column",
+        ),
+        pytest.param(
+            "price = Column(Float, nullable=False)",
+            'price = Column(Float, nullable=False, server_default="0")',
+            "the column is NOT NULL, but its server_default='0' fills it in",
+            id="a-server-default-fills-a-not-null-column",
+        ),
+        pytest.param(
+            "price = Column(Float, nullable=False)",
+            'price = Column(Float, nullable="False")',
+            "declares price with nullable='False', which is not True or False",
+            id="nullable-as-text",
+        ),
+        pytest.param(
+            "title = Column(String,",
+            'title = Column("name", String,',
+            "Item.title is stored in a column called `name`",
+            id="column-named-otherwise",
+        ),
+    ],
+)
+def test_step_02_advice_looks_at_what_the_model_declares(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # The first two used to be told to add nullable=False, which the column had.
+    models = MODELS_PY.replace(right, wrong)
+    assert models != MODELS_PY
+    project = _project(
+        tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY, "app/models.py": models}
+    )
+
+    run = _pytest("steps/02_models", "--app-dir", str(project))
+
+    assert explanation in run.stdout, run.stdout
