@@ -1261,3 +1261,49 @@ def test_step_02_advice_looks_at_what_the_model_declares(
     run = _pytest("steps/02_models", "--app-dir", str(project))
 
     assert explanation in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "check", "explanation"),
+    [
+        pytest.param(
+            "title: str = Field(...,",
+            'title: str = Field(..., alias="name",',
+            "create_accepts",
+            "`name` is the alias of the field title (Field(alias='name'))",
+            id="alias",
+        ),
+        pytest.param(
+            "ConfigDict(from_attributes=True)",
+            "ConfigDict(from_attribute=True)",
+            "item_out_reads_every_field",
+            "model_config has `from_attribute`, which is no setting of Pydantic's (it ignores "
+            "it): did you mean `from_attributes`?",
+            id="misspelt-setting",
+        ),
+        pytest.param(
+            "class ItemOut(ItemBase):",
+            "class ItemOut(BaseModel):",
+            "item_out_reads_every_field",
+            "ItemOut has no field is_available, price, title: the article's ItemOut inherits "
+            "them, `class ItemOut(ItemBase):`.",
+            id="item-out-without-the-base",
+        ),
+        pytest.param(
+            "    is_available: bool = True\n",
+            "    is_available: bool = False\n",
+            "create_accepts",
+            "is_available: not sent, so its default gave False",
+            id="other-default",
+        ),
+    ],
+)
+def test_step_03_advice_looks_at_what_the_schema_declares(
+    tmp_path: Path, right: str, wrong: str, check: str, explanation: str
+) -> None:
+    project = _snapshot_with_a_mistake(tmp_path, "03_schemas", "schemas", right, wrong)
+
+    run = _pytest("steps/03_schemas", "--app-dir", str(project), "-k", check)
+
+    assert explanation in run.stdout, run.stdout
