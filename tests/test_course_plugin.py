@@ -1307,3 +1307,59 @@ def test_step_03_advice_looks_at_what_the_schema_declares(
     run = _pytest("steps/03_schemas", "--app-dir", str(project), "-k", check)
 
     assert explanation in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "check", "explanation"),
+    [
+        pytest.param(
+            "    db.refresh(db_item)  # reload",
+            "    return db_item.id\n    db.refresh(db_item)  # reload",
+            "returns_it_with_an_id",
+            "returned the int 1, not the item (whose .id would hold it)",
+            id="create-returns-the-id",
+        ),
+        pytest.param(
+            "== item_id).first()",
+            "== item_id).first",
+            "returns_the_item_with_that_id",
+            "get_item(db, 2) returned the method Query.first itself, never called: a missing "
+            "`()` (`.first()`)",
+            id="a-method-not-called",
+        ),
+        pytest.param(
+            "    db_item = get_item(db, item_id)\n    if not db_item:\n        return None\n",
+            "    db_item = get_item(db, item_id)\n",
+            "update_item_returns_none",
+            "crashed: no item has id 2, so get_item gave None",
+            id="update-without-the-none-check",
+        ),
+        pytest.param(
+            "exclude_unset=True",
+            "exclude_defaults=True",
+            "clear_the_description",
+            "update_item calls item.model_dump(exclude_defaults=True) (app/crud.py line 30)",
+            id="exclude-defaults",
+        ),
+        pytest.param(
+            "setattr(db_item, key, value)",
+            "setattr(item, key, value)",
+            "only_a_price",
+            "setattr(item, key, value) (app/crud.py line 32) changes `item`, the function's own "
+            "argument",
+            id="setattr-on-the-body",
+        ),
+    ],
+)
+def test_step_04_says_what_a_crud_function_returned_or_does(
+    tmp_path: Path, right: str, wrong: str, check: str, explanation: str
+) -> None:
+    # The first two crashed in the check's own code ("'function' object has no attribute
+    # 'id'"); the others got the general advice.
+    project = _snapshot_with_a_mistake(tmp_path, "04_crud", "crud", right, wrong)
+
+    run = _pytest("steps/04_crud", "--app-dir", str(project), "-k", check)
+
+    assert explanation in run.stdout, run.stdout
+    assert "has no attribute 'id'" not in run.stdout, run.stdout
