@@ -1363,3 +1363,33 @@ def test_step_04_says_what_a_crud_function_returned_or_does(
 
     assert explanation in run.stdout, run.stdout
     assert "has no attribute 'id'" not in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_step_05_a_required_query_parameter_is_named_with_its_default(tmp_path: Path) -> None:
+    project = _snapshot_with_a_mistake(
+        tmp_path, "05_router", "router", "Query(20, ge=1, le=100)", "Query(ge=1, le=100)"
+    )
+
+    run = _pytest("steps/05_router", "--app-dir", str(project), "-k", "json_array")
+
+    assert "declares the query parameter `limit` without a default" in run.stdout, run.stdout
+    assert "What to check: `limit: int = Query(20, ge=1, le=100)`." in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_step_06_a_second_base_in_main_py_is_named(tmp_path: Path) -> None:
+    # It used to be told to call Base.metadata.create_all, which the lifespan did.
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "06_main",
+        "main",
+        "from app.database import Base, engine\n",
+        "from sqlalchemy.orm import declarative_base\n\nfrom app.database import engine\n\n"
+        "Base = declarative_base()\n",
+    )
+
+    run = _pytest("steps/06_main", "--app-dir", str(project), "-k", "creates_the_items_table")
+
+    assert "app/main.py's `Base` is not app.database's Base" in run.stdout, run.stdout
+    assert "(a declarative base with no tables on it)" in run.stdout, run.stdout
