@@ -146,7 +146,11 @@ def aliases_of(schema: type[BaseModel]) -> dict[str, str]:
 
 
 def inherited_requirements(schema: type[BaseModel], error: ValidationError) -> str:
-    """Which required fields SCHEMA got from a parent class, when Pydantic says they are missing."""
+    """Which required fields ItemUpdate got from a parent class, when Pydantic says they are
+    missing (every field of a PATCH body is optional; ItemCreate inherits required ones on
+    purpose)."""
+    if schema.__name__ != "ItemUpdate":
+        return ""
     missing = sorted(
         str(problem["loc"][0])
         for problem in error.errors()
