@@ -207,7 +207,7 @@ QUERY_PARAMETERS = {
 }
 
 
-def unexpected(response: Response, expected: int) -> str:
+def unexpected(response: Response, expected: int | str) -> str:
     """'Expected 200, got 422: …', and why the route refused a valid request, when it did."""
     message = f"Expected {expected}, got {response.status_code}: {response.text}"
     _, body = status_and_body(response)
@@ -299,7 +299,7 @@ def test_post_creates_the_item_and_answers_201_with_it(
 
     response = client.post(ITEMS, json={**sent, "is_available": False})
 
-    assert response.status_code == 201, unexpected(response, 201) + (
+    assert response.status_code == 201, unexpected(response, "201 Created") + (
         "\nWhat to check: status_code=status.HTTP_201_CREATED on the POST route."
         if response.status_code == 200
         else ""
