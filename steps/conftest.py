@@ -1,7 +1,8 @@
 """Fixtures shared by the checks of every step.
 
-The modules under test come from the root conftest.py (`database`, `models`, `schemas`,
-`crud`, `router`, `main`): they are the snapshot's, or your project's with --app-dir.
+The modules under test come from the course's plugin, steps/items_course/plugin.py (`database`,
+`models`, `schemas`, `crud`, `router`, `main`): they are the snapshot's, or your project's with
+--app-dir.
 Nothing here imports `app` directly.
 """
 
@@ -26,7 +27,7 @@ SessionMaker = Callable[[], AbstractContextManager[Session]]
 def run_in_empty_folder(monkeypatch: pytest.MonkeyPatch, target: Any) -> Iterator[None]:
     """Each check starts in the app's own working folder, emptied first.
 
-    The app is imported in that folder (see `AppPackage.workdir` in the root conftest.py),
+    The app is imported in that folder (see `AppPackage.workdir` in items_course/loading.py),
     so the article's relative URL `sqlite:///./app.db` points there: whatever a check
     creates through the app's own engine lands in a temporary folder, never in your project.
     """

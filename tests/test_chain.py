@@ -2,7 +2,6 @@
 checks pass on final/ (the app the steps converge on), and each snapshot changes exactly
 the files its README says it changes."""
 
-import filecmp
 import os
 import re
 import subprocess
@@ -13,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-STEPS = sorted(p.name for p in (REPO_ROOT / "steps").iterdir() if re.match(r"\d\d_", p.name))
+from tests.step_snapshots import REPO_ROOT, STEPS, actual_changes
+
 # Every (earlier step's checks, later snapshot) pair, then every step's checks on final/.
 PAIRS = [(checks, snapshot) for j, snapshot in enumerate(STEPS) for checks in STEPS[:j]]
 PAIRS += [(checks, "final") for checks in STEPS]
@@ -103,35 +102,7 @@ def test_earlier_checks_pass_on_later_snapshot(
 
 
 # --- Each README lists exactly the files its snapshot changes ---------------------------
-IGNORED_PARTS = {"tests", "__pycache__", ".pytest_cache", ".hypothesis"}
 CHANGE_LINE = re.compile(r"^- (added|changed|removed) `([^`]+)`", re.MULTILINE)
-
-
-def _snapshot_files(step: str) -> set[str]:
-    root = REPO_ROOT / "steps" / step
-    return {
-        path.relative_to(root).as_posix()
-        for path in root.rglob("*")
-        if path.is_file()
-        and not IGNORED_PARTS.intersection(path.relative_to(root).parts)
-        and path.name != "README.md"
-        and path.suffix not in (".db", ".pyc")
-    }
-
-
-def _actual_changes(step: str) -> set[tuple[str, str]]:
-    index = STEPS.index(step)
-    files = _snapshot_files(step)
-    before = _snapshot_files(STEPS[index - 1]) if index else set()
-    previous_root = REPO_ROOT / "steps" / STEPS[index - 1] if index else None
-    changes = {("added", path) for path in files - before}
-    changes |= {("removed", path) for path in before - files}
-    for path in files & before:
-        assert previous_root is not None
-        same = filecmp.cmp(previous_root / path, REPO_ROOT / "steps" / step / path, shallow=False)
-        if not same:
-            changes.add(("changed", path))
-    return changes
 
 
 def _readme_changes(step: str) -> set[tuple[str, str]]:
@@ -141,11 +112,12 @@ def _readme_changes(step: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_readme_lists_exactly_the_files_the_step_changes(step: str) -> None:
-    actual = _actual_changes(step)
+    actual = actual_changes(step)
     listed = _readme_changes(step)
     assert listed == actual, (
         f"steps/{step}/README.md and the snapshot disagree about what this step changes.\n"
         f"  changed but not in the README: {sorted(actual - listed)}\n"
         f"  in the README but not changed: {sorted(listed - actual)}\n"
-        "The README's 'What changed' list uses lines like: - added `app/models.py` — ..."
+        "The list at the start of the lesson's 'Write it' uses lines like: "
+        "- added `app/models.py` — ..."
     )

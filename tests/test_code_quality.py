@@ -16,6 +16,9 @@ from mypy import api as mypy_api
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SKIPPED_PARTS = {".venv", "node_modules", ".git"}
+# The course's tools, which the repository's tests import: installed as a package of its own
+# (pip install -e .), which mypy finds only on its path.
+COURSE_TOOLS = REPO_ROOT / "steps"
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +43,11 @@ def test_ruff_format_changes_nothing() -> None:
 
 def _mypy_targets() -> list[tuple[Path, Path]]:
     """(path to check, folder to put on MYPYPATH) for every package we wrote."""
-    targets: list[tuple[Path, Path]] = [(REPO_ROOT / "conftest.py", REPO_ROOT)]
+    targets: list[tuple[Path, Path]] = [
+        (REPO_ROOT / "conftest.py", REPO_ROOT),
+        # The course's tools: a package of its own, found on MYPYPATH as it is when installed.
+        (COURSE_TOOLS / "items_course", COURSE_TOOLS),
+    ]
     for folder in sorted(REPO_ROOT.rglob("*")):
         relative = folder.relative_to(REPO_ROOT)
         if not folder.is_dir() or SKIPPED_PARTS.intersection(relative.parts):
@@ -56,7 +63,7 @@ def _mypy_targets() -> list[tuple[Path, Path]]:
 @contextmanager
 def _mypy_path(folder: Path) -> Iterator[None]:
     previous = os.environ.get("MYPYPATH")
-    os.environ["MYPYPATH"] = str(folder)
+    os.environ["MYPYPATH"] = os.pathsep.join([str(folder), str(COURSE_TOOLS)])
     try:
         yield
     finally:

@@ -1,7 +1,8 @@
 """Every command a README tells you to type, run.
 
-The READMEs (`README.md`, `steps/*/README.md`, `final/README.md`, `exercises/README.md` and
-`exercises/*/README.md`) show the commands to type in fenced ```` ```bash ```` blocks. This
+The READMEs (`README.md`, `steps/README.md`, `steps/*/README.md`, `final/README.md`,
+`exercises/README.md` and `exercises/*/README.md`) show the commands to type in fenced
+```` ```bash ```` blocks, and what to type into Python in ```` ```pycon ```` blocks. This
 module runs every block in a fresh temporary copy of the repository, one test per block
 (for example `test_readme_block[steps/07_alembic/README.md::block2]`), so that a README
 cannot drift from the code: when a command stops working, a test fails, shows the command,
@@ -16,10 +17,26 @@ Reading a block
     ls-files --cached --others --exclude-standard`): the tracked files as they are in the
     working tree, and new files that git does not ignore.
 
+What a block prints
+    A ```` ```text ```` block right after a bash block (nothing but blank lines between)
+    shows what its commands print, and must match it: the output of each command that is
+    not a server (standard output and standard error, as in a terminal), one after the
+    other, line by line, trailing spaces ignored. In the text, a line that is only `...`
+    stands for any number of lines, and `...` inside a line for any text (an address, a
+    version number): keep to it what changes from run to run.
+
+A Python session
+    A ```` ```pycon ```` block is typed into `python` started in the project folder: each
+    `>>> ` line (with its `... ` continuation lines) runs, and what Python prints must be
+    the lines under it. It is run by doctest (`python -m doctest -o ELLIPSIS`), so `...`
+    inside an expected line stands for any text, and a traceback is matched on its first
+    line and its last lines (the exception), not on the stack between them.
+
 Where a command runs
     In the root of the copy (the repository root), unless the command's own comment or the
     sentence that leads into its block says "your project folder" (or "your own project
-    folder"): then in the project stand-in of the table below.
+    folder"): then in the project stand-in of the table below. A Python session always
+    runs in the project stand-in.
 
 The shell a command gets
     The one of a reader who activated the virtual environment: the copy's `.venv/bin` first
@@ -33,7 +50,11 @@ Servers
     `/docs` answers (up to three minutes, enough for the set-up chained in front of it in
     the root README), creates an item with POST and reads it back with GET, and stops the
     server with Ctrl+C (SIGINT). A server that exits or never answers fails the test, with
-    its output in the message.
+    its output in the message. When more commands follow it in its block (a reader types
+    them in a second terminal), the server only has to answer `/docs`, nothing is created
+    on it, and it keeps running until the block's last command has finished; those
+    commands reach it at their `127.0.0.1:8000` (or `localhost:8000`), which the test
+    points at the server's own port.
 
 Markers
     The last non-blank line before a block may be one of two markers, written in italics so
@@ -56,10 +77,15 @@ Stand-ins for what only a reader has
     in a README                      in the test
     ===============================  ===========================================================
     `~` (your home folder)           a new empty folder of the test, as `HOME`
-    `~/fastapi-crud` (your project)  `app/`, `alembic/` and `alembic.ini` copied from
-                                     `steps/07_alembic`: a learner who finished the course
+    `~/fastapi-crud` (your project)  in `steps/NN_name/README.md`: what the snapshot
+                                     `steps/NN_name` holds of `app/`, `alembic/` and
+                                     `alembic.ini`, a learner who finished that step; in
+                                     its "Write it" section, the same from the step
+                                     before (empty before step 01), a learner writing
+                                     the step; elsewhere from `steps/07_alembic`, a
+                                     learner who finished the course
     "your project folder" in         `~/fastapi-crud`
-    the root README, `steps/*/`,
+    the root README, `steps/`,
     `final/`, `exercises/README.md`
     "your project folder" in         `~/NN_name`, written by `python -m exercises.release
     `exercises/NN_name/README.md`    NN_name --out ~/NN_name` (the learner's copy), with the
@@ -105,6 +131,7 @@ Time
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import importlib.metadata
 import os
@@ -148,6 +175,7 @@ def readme_paths() -> list[Path]:
     """Every README whose commands are run, relative to the repository root."""
     patterns = [
         "README.md",
+        "steps/README.md",
         "steps/*/README.md",
         "final/README.md",
         "exercises/README.md",
@@ -210,6 +238,11 @@ class Block:
     marker: Marker | None
     bad_marker: str = ""  # a line before the block that looks like a marker but is not one
     marker_line: int = 0  # line number of the marker (or of the bad marker), 0 if none
+    language: str = "bash"  # or "pycon": a session typed into `python`
+    session: str = ""  # pycon: the lines of the block, each ending in "\n"
+    expected_output: tuple[str, ...] | None = None  # the ```text block right after it
+    output_line: int = 0  # line number of that block's opening fence
+    section: str = ""  # the title of the `## ` section the block is in
 
     @property
     def id(self) -> str:
@@ -274,6 +307,21 @@ def _marker(line: str) -> Marker | None:
     return None
 
 
+def _expected_output(lines: list[str], end: int) -> tuple[tuple[str, ...] | None, int, int]:
+    """The ```text block that follows the bash block closing at line index `end`, with only
+    blank lines between: (its lines, index of its opening fence, index of its closing
+    fence), or (None, 0, end) when there is none."""
+    after = end + 1
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    if after >= len(lines) or lines[after].strip() != "```text":
+        return None, 0, end
+    close = after + 1
+    while close < len(lines) and lines[close].strip() != "```":
+        close += 1
+    return tuple(lines[after + 1 : close]), after, close
+
+
 def parse_readme(readme: Path) -> tuple[list[Block], list[Problem]]:
     """The bash blocks of a README, and the problems of its markers."""
     name = readme.as_posix()
@@ -282,9 +330,12 @@ def parse_readme(readme: Path) -> tuple[list[Block], list[Problem]]:
     problems: list[Problem] = []
     used_markers: set[int] = set()
     index = 0
+    section = ""
     while index < len(lines):
         fence = FENCE.match(lines[index])
         if fence is None:
+            if lines[index].startswith("## "):
+                section = lines[index][3:].strip()
             index += 1
             continue
         start = index
@@ -294,6 +345,22 @@ def parse_readme(readme: Path) -> tuple[list[Block], list[Problem]]:
         if fence["language"] in SHELL_LIKE:
             why = "commands are run only from ```bash blocks; write ```bash"
             problems.append(Problem(name, start + 1, lines[start].strip(), why))
+        if fence["language"] == "pycon":
+            session = "".join(lines[number] + "\n" for number in range(start + 1, end))
+            typed = Command(text="python", line=start + 1, comment="")
+            blocks.append(
+                Block(
+                    name,
+                    len(blocks) + 1,
+                    start + 1,
+                    (typed,),
+                    "",
+                    None,
+                    language="pycon",
+                    session=session,
+                    section=section,
+                )
+            )
         if fence["language"] == "bash":
             before = [i for i in range(start) if lines[i].strip()]
             last = lines[before[-1]].strip() if before else ""
@@ -308,6 +375,7 @@ def parse_readme(readme: Path) -> tuple[list[Block], list[Problem]]:
             lead_in = "" if lead_in.startswith("```") else lead_in
             body = [(number + 1, lines[number]) for number in range(start + 1, end)]
             commands = _commands(body)
+            output, output_start, end = _expected_output(lines, end)
             blocks.append(
                 Block(
                     name,
@@ -318,6 +386,9 @@ def parse_readme(readme: Path) -> tuple[list[Block], list[Problem]]:
                     marker,
                     bad_marker,
                     marker_line,
+                    expected_output=output,
+                    output_line=output_start + 1 if output is not None else 0,
+                    section=section,
                 )
             )
         index = end + 1
@@ -334,6 +405,38 @@ def parse_readme(readme: Path) -> tuple[list[Block], list[Problem]]:
             )
         problems.append(Problem(name, number + 1, text, why))
     return blocks, problems
+
+
+def _line_matches(expected: str, actual: str) -> bool:
+    """`...` inside an expected line stands for any text (an address, a version)."""
+    pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+    return re.fullmatch(pattern, actual) is not None
+
+
+def output_matches(expected: list[str], actual: list[str]) -> bool:
+    """Whether the output a README shows matches what the commands printed: line by line,
+    trailing spaces and blank lines at either end ignored; a line that is only `...`
+    stands for any number of lines, none included."""
+
+    def trimmed(lines: list[str]) -> list[str]:
+        stripped = [line.rstrip() for line in lines]
+        while stripped and not stripped[-1]:
+            stripped.pop()
+        while stripped and not stripped[0]:
+            stripped.pop(0)
+        return stripped
+
+    want, got = trimmed(expected), trimmed(actual)
+
+    @functools.cache
+    def matches_from(i: int, j: int) -> bool:
+        if i == len(want):
+            return j == len(got)
+        if want[i].strip() == "...":
+            return any(matches_from(i + 1, k) for k in range(j, len(got) + 1))
+        return j < len(got) and _line_matches(want[i], got[j]) and matches_from(i + 1, j + 1)
+
+    return matches_from(0, 0)
 
 
 def _all_blocks() -> list[Block]:
@@ -501,6 +604,7 @@ class Result:
     copy: Path
     outcomes: list[Outcome]
     seconds: float
+    output_failure: str = ""  # how the output differs from the README's ```text block
 
 
 @dataclass
@@ -570,15 +674,39 @@ def _workspace(block: Block, shared: Shared) -> Workspace:
     return Workspace(root, home, logs, _environment(home, root, shared))
 
 
-def _fastapi_crud(ws: Workspace) -> Path:
-    """~/fastapi-crud: the project of a learner who finished step 07."""
+def _project_snapshot(block: Block) -> str:
+    """The step whose snapshot stands in for ~/fastapi-crud in this block: the lesson's own
+    step, the one before it while the lesson's "Write it" is being followed, step 07
+    outside the lessons ("" for the empty project before step 01)."""
+    step = re.fullmatch(r"steps/(\d\d_\w+)/README\.md", block.readme)
+    if step is None:
+        return "07_alembic"
+    if block.section == "Write it":
+        steps = sorted(p.name for p in (REPO_ROOT / "steps").glob("[0-9][0-9]_*"))
+        index = steps.index(step[1])
+        return steps[index - 1] if index else ""
+    return step[1]
+
+
+def _project_description(block: Block) -> str:
+    snapshot = _project_snapshot(block)
+    return f"~/fastapi-crud (a copy of steps/{snapshot})" if snapshot else "~/fastapi-crud (empty)"
+
+
+def _fastapi_crud(ws: Workspace, block: Block) -> Path:
+    """~/fastapi-crud: the project of a learner at this block (see `_project_snapshot`)."""
     project = ws.home / "fastapi-crud"
+    step = _project_snapshot(block)
     if not project.exists():
-        snapshot = ws.root / "steps" / "07_alembic"
         project.mkdir()
+        if not step:
+            return project  # before step 01: an empty folder
+        snapshot = ws.root / "steps" / step
         for name in ("app", "alembic"):
-            shutil.copytree(snapshot / name, project / name)
-        shutil.copy2(snapshot / "alembic.ini", project / "alembic.ini")
+            if (snapshot / name).is_dir():
+                shutil.copytree(snapshot / name, project / name)
+        if (snapshot / "alembic.ini").is_file():
+            shutil.copy2(snapshot / "alembic.ini", project / "alembic.ini")
     return project
 
 
@@ -678,8 +806,9 @@ def _run_shell(text: str, cwd: Path, env: dict[str, str], log: Path, shared: Sha
         _finish(process, shared)
 
 
-def _probe(port: int, process: subprocess.Popen[bytes]) -> str:
-    """Wait until the server answers, then create and read an item; "" or what went wrong."""
+def _probe(port: int, process: subprocess.Popen[bytes], *, try_the_api: bool = True) -> str:
+    """Wait until the server answers, then (with `try_the_api`) create and read an item;
+    "" or what went wrong."""
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_TIMEOUT
     with httpx.Client(base_url=base, timeout=10) as client:
@@ -695,6 +824,8 @@ def _probe(port: int, process: subprocess.Popen[bytes]) -> str:
                 time.sleep(0.2)
         if docs.status_code != 200:
             return f"GET /docs answered {docs.status_code}: {docs.text[:300]}"
+        if not try_the_api:
+            return ""
         body = {"title": "From the README test", "price": 12.5}
         created = client.post("/api/v1/items/", json=body)
         if created.status_code != 201:
@@ -706,21 +837,77 @@ def _probe(port: int, process: subprocess.Popen[bytes]) -> str:
     return ""
 
 
-def _run_server(text: str, cwd: Path, env: dict[str, str], log: Path, shared: Shared) -> str:
-    """Start a server in the background, probe it, stop it; "" or what went wrong."""
+def _serve(
+    text: str, cwd: Path, env: dict[str, str], log: Path, shared: Shared
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a server in the background; the process and its port."""
     port_option = re.search(r"--port[ =](\d+)", text)
     port = int(port_option[1]) if port_option else _free_port()
-    process = _start(text, cwd, env | {"UVICORN_PORT": str(port)}, log, shared)
+    return _start(text, cwd, env | {"UVICORN_PORT": str(port)}, log, shared), port
+
+
+def _stop(process: subprocess.Popen[bytes], shared: Shared) -> None:
+    _kill_group(process, signal.SIGINT)  # Ctrl+C
     try:
-        return _probe(port, process)
-    finally:
-        _kill_group(process, signal.SIGINT)  # Ctrl+C
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            process.wait()
-        _finish(process, shared)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        process.wait()
+    _finish(process, shared)
+
+
+def _on_port(text: str, port: int) -> str:
+    """A command that talks to uvicorn's default address, sent to the server's own port."""
+    return re.sub(r"\b(127\.0\.0\.1|localhost):8000\b", rf"\g<1>:{port}", text)
+
+
+def _run_session(block: Block, ws: Workspace, shared: Shared) -> Outcome:
+    """Type a ```pycon block into `python` in the project folder, as doctest does: each
+    `>>>` line runs, and what it prints must be what the block shows."""
+    cwd = _fastapi_crud(ws, block)
+    where = _project_description(block)
+    session = ws.logs / "session.txt"
+    # Blank lines first, so that doctest's line numbers are the README's.
+    session.write_text("\n" * block.line + block.session, encoding="utf-8")
+    text = f"python -m doctest -o ELLIPSIS {session}"
+    outcome = Outcome(block.commands[0], text, where, None, 0)
+    log = ws.logs / "session.log"
+    started = time.monotonic()
+    outcome.status = _run_shell(text, cwd, ws.env, log, shared)
+    if outcome.status == -1:
+        outcome.failure = f"it did not finish within {COMMAND_TIMEOUT} s"
+    elif outcome.status != 0:
+        outcome.failure = (
+            "what Python printed differs from what the block shows (doctest's report below: "
+            "'Expected' is the README, 'Got' what Python printed)"
+        )
+    outcome.output = _tail(log)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _compare_output(block: Block, outcomes: list[Outcome], logs: list[Path]) -> str:
+    """ "" if the commands printed what the ```text block after them shows, else why not."""
+    if block.expected_output is None or any(o.failure or o.skipped for o in outcomes):
+        return ""
+    printed = [
+        line
+        for log in logs
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
+    if output_matches(list(block.expected_output), printed):
+        return ""
+    return "\n".join(
+        [
+            f"{block.readme}, line {block.output_line}: the block says the commands of block "
+            f"{block.number} (line {block.line}) print",
+            *(f"    | {line}" for line in block.expected_output),
+            "  but they printed",
+            *(f"    | {line}" for line in printed[-OUTPUT_TAIL:]),
+            f"Fix the ```text block (a line `...` stands for any lines, `...` in a line for "
+            f"any text) or the code it describes; see {THIS_FILE}.",
+        ]
+    )
 
 
 def run_block(block: Block, shared: Shared) -> Result:
@@ -729,8 +916,13 @@ def run_block(block: Block, shared: Shared) -> Result:
     ws = _workspace(block, shared)
     exercise = re.fullmatch(r"exercises/(\d\d_\w+)/README\.md", block.readme)
     outcomes: list[Outcome] = []
+    printed: list[Path] = []  # the logs of the commands whose output the README may show
+    servers: list[subprocess.Popen[bytes]] = []  # left running for the commands after them
+    port: int | None = None
     try:
-        for index, command in enumerate(block.commands, start=1):
+        if block.language == "pycon":
+            outcomes.append(_run_session(block, ws, shared))
+        for index, command in enumerate(block.commands if block.language == "bash" else ()):
             text, cwd, where = command.text, ws.root, "the repository root"
             expected = block.marker.status if block.marker else 0
             code = command.code
@@ -739,27 +931,41 @@ def run_block(block: Block, shared: Shared) -> Result:
             )
             try:
                 if "~/fastapi-crud" in code:
-                    _fastapi_crud(ws)
+                    _fastapi_crud(ws, block)
                 if in_project and exercise:
                     cwd = _exercise_project(ws, exercise[1])
                     where = f"~/{exercise[1]} (the exercise released, its solution copied over)"
                 elif in_project:
-                    cwd, where = _fastapi_crud(ws), "~/fastapi-crud (a copy of steps/07_alembic)"
+                    cwd, where = _fastapi_crud(ws, block), _project_description(block)
                 if "submissions/" in code:
                     _submissions(ws, text)
                 if "user@host" in code:
                     text = _postgres(ws, text, shared)
+                if port is not None:
+                    text = _on_port(text, port)
             except Unavailable as why:
                 outcomes.append(Outcome(command, text, where, None, expected, skipped=str(why)))
                 continue
-            log = ws.logs / f"command{index}.log"
+            log = ws.logs / f"command{index + 1}.log"
             outcome = Outcome(command, text, where, None, expected)
             command_started = time.monotonic()
             if SERVER.search(code):
                 outcome.expected = None
-                outcome.failure = _run_server(text, cwd, ws.env, log, shared)
+                process, server_port = _serve(text, cwd, ws.env, log, shared)
+                if index + 1 < len(block.commands):
+                    # Commands follow it, as if typed in a second terminal: the server stays
+                    # up for them, on an API they alone change.
+                    servers.append(process)
+                    port = server_port
+                    outcome.failure = _probe(server_port, process, try_the_api=False)
+                else:
+                    try:
+                        outcome.failure = _probe(server_port, process)
+                    finally:
+                        _stop(process, shared)
             else:
                 outcome.status = _run_shell(text, cwd, ws.env, log, shared)
+                printed.append(log)
                 if outcome.status == -1:
                     outcome.failure = f"it did not finish within {COMMAND_TIMEOUT} s"
                 elif outcome.status != expected:
@@ -770,8 +976,11 @@ def run_block(block: Block, shared: Shared) -> Result:
             if outcome.failure:
                 break
     finally:
+        for process in servers:
+            _stop(process, shared)
         _drop_databases(ws)
-    return Result(block, ws.root, outcomes, time.monotonic() - started)
+    output_failure = _compare_output(block, outcomes, printed)
+    return Result(block, ws.root, outcomes, time.monotonic() - started, output_failure)
 
 
 class Runner:
@@ -844,6 +1053,61 @@ def test_markers_are_well_formed() -> None:
     )
 
 
+def test_every_try_it_of_a_lesson_is_run() -> None:
+    # A lesson's "## Try it" section: what it shows must be what the reader will see, so
+    # each of its blocks is run, and at least one shows what it prints.
+    problems = []
+    for readme in sorted(glob.glob("steps/*/README.md", root_dir=REPO_ROOT)):
+        text = (REPO_ROOT / readme).read_text(encoding="utf-8")
+        start = text.find("\n## Try it\n")
+        end = text.find("\n## ", start + 1)
+        if start == -1:
+            problems.append(f"{readme}: no '## Try it' section")
+            continue
+        first, last = (text[: start + 1].count("\n") + 1, text[:end].count("\n") + 1)
+        blocks = [b for b in BLOCKS if b.readme == readme and first <= b.line <= last]
+        if not blocks:
+            problems.append(f"{readme}: its Try it holds no ```bash or ```pycon block")
+        problems += [
+            f"{readme}, line {b.line}: a block of Try it must run (it is marked: not run)"
+            for b in blocks
+            if b.marker is not None and b.marker.status is None
+        ]
+        if not any(b.language == "pycon" or b.expected_output is not None for b in blocks):
+            problems.append(f"{readme}: its Try it shows nothing the reader should see")
+    assert not problems, "\n".join(problems)
+
+
+def test_output_is_compared_line_by_line_with_ellipses() -> None:
+    printed = ["INFO  Context impl SQLiteImpl.", "0001 (head)   ", ""]
+    assert output_matches(["INFO  Context impl SQLiteImpl.", "0001 (head)"], printed)
+    assert output_matches(["INFO  Context impl ...", "0001 (head)"], printed)
+    assert output_matches(["...", "0001 (head)"], printed)
+    assert output_matches(["INFO  Context impl SQLiteImpl.", "...", "0001 (head)"], printed)
+    assert not output_matches(["0001 (head)"], printed)
+    assert not output_matches(["INFO  Context impl SQLiteImpl.", "0002 (head)"], printed)
+    assert not output_matches(["INFO  Context impl SQLiteImpl."], printed)
+    assert not output_matches(["INFO  ...SQLite", "0001 (head)"], printed)
+
+
+def test_a_text_block_right_after_a_bash_block_is_its_expected_output(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "Run:\n\n```bash\necho one\n```\n\n```text\none\n```\n\n"
+        "Then:\n\n```bash\necho two\n```\n\nIt says:\n\n```text\ntwo\n```\n\n"
+        "```pycon\n>>> 1 + 1\n2\n```\n",
+        encoding="utf-8",
+    )
+    blocks, problems = parse_readme(readme)
+    assert not problems
+    assert [(b.language, b.expected_output, b.output_line) for b in blocks] == [
+        ("bash", ("one",), 7),
+        ("bash", None, 0),  # prose between: not its output
+        ("pycon", None, 0),
+    ]
+    assert blocks[2].session == ">>> 1 + 1\n2\n"
+
+
 def test_every_readme_with_commands_is_read() -> None:
     readmes = {block.readme for block in BLOCKS}
     assert {"README.md", "final/README.md", "exercises/README.md"} <= readmes
@@ -888,6 +1152,8 @@ def test_readme_block(block: Block, readme_runner: Runner) -> None:
     failed = [outcome for outcome in result.outcomes if outcome.failure]
     if failed:
         pytest.fail(_explain(result, failed[0]), pytrace=False)
+    if result.output_failure:
+        pytest.fail(result.output_failure, pytrace=False)
     skipped = [outcome for outcome in result.outcomes if outcome.skipped]
     if skipped:
         pytest.skip(

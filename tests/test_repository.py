@@ -80,3 +80,27 @@ def test_without_postgresql_one_line_says_why_its_checks_skip() -> None:
     assert re.match(
         r"SKIPPED \[\d+\] final/tests/conftest\.py:\d+: no PostgreSQL server", skipped_lines[0]
     ), skipped_lines[0]
+
+
+# The course's source material lives outside the repository, and a learner who clones it
+# does not have it. The two spellings are put together here so that this file does not
+# mention them itself.
+OUTSIDE_PATHS = ("../" + "shared", "/".join(("shared", "seed")))
+
+
+def test_no_tracked_file_points_outside_the_repository() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    mentions = []
+    for name in filter(None, tracked.split("\0")):
+        path = REPO_ROOT / name
+        if not path.is_file():
+            continue
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            mentions += [f"{name}:{number}: {line.strip()}" for p in OUTSIDE_PATHS if p in line]
+    assert not mentions, (
+        "These lines point at files outside the repository, which a learner who cloned it "
+        "does not have; say it in the repository's own words instead:\n" + "\n".join(mentions)
+    )

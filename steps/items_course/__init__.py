@@ -1,0 +1,25 @@
+"""The course's tools: the pytest plugin every check runs with, and the `items-course` command.
+
+The plugin (``items_course.plugin``, loaded by the repository's root ``conftest.py``) is made
+of modules with one job each:
+
+=========================  ==================================================================
+``course``                 the manifest: where the course is, its seven steps, their names
+``requirements``           the packages the checks need, and the one message when some are
+                           missing
+``loading``                each ``app`` package imported in isolation (many are called
+                           ``app``), with messages when a file or a name is missing
+``app_dir``                ``--app-dir``: the learner's project folder, or advice
+``advice``                 the advice catalogue: what a learner's error most likely means
+``reports``                readable failure reports (repeats point back, learner frames only)
+``timeouts``               the wall-clock guard: learner code that never returns
+``progress``               the progress summary at the end of a learner's run
+``saved_progress``         ``.items-course.json``: every check run's verdicts, kept in the
+                           learner's project for ``items-course list`` and watch mode
+``hypothesis_profiles``    the ``fast`` and ``thorough`` Hypothesis profiles
+``commands``               how to write a command so that it works where the learner types it
+``shared_state``           what the modules share during a run, kept in pytest's stash
+=========================  ==================================================================
+
+The command line is ``items_course.cli`` (see its ``__init__``).
+"""
