@@ -1172,7 +1172,7 @@ def test_step_07_advice_on_the_models_comparison_looks_at_what_env_py_gives_alem
         pytest.param(
             "    db = SessionLocal()\n",
             "    db = SessionLocal\n",
-            "get_db yielded sessionmaker sessionmaker(",
+            "get_db yielded a sessionmaker instead of a Session",
             id="factory-yielded",
         ),
         pytest.param(

@@ -30,6 +30,8 @@ def describe_value(value: object) -> str:
     if inspect.isfunction(value) or inspect.isbuiltin(value):
         return f"the function {getattr(value, '__qualname__', value.__name__)}"
     if isinstance(value, type):
+        if hasattr(value, "registry") and hasattr(value, "metadata"):
+            return f"the declarative base class {value.__name__}"
         return f"the class {value.__name__}"
     if isinstance(value, str):
         shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}… ({len(value)} characters)"

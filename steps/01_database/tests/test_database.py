@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from items_course.wording import describe_value
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import DeclarativeMeta, Session, sessionmaker
 
@@ -91,16 +92,10 @@ def session_from_get_db(database: ModuleType) -> tuple[Generator[Any, Any, Any],
             "`db = SessionLocal()`, with the parentheses."
         )
     pytest.fail(
-        f"get_db yielded {shown(value)} instead of a Session (what each request's handler gets "
-        f"as `db`).{hint}",
+        f"get_db yielded {describe_value(value)} instead of a Session (what each request's "
+        f"handler gets as `db`).{hint}",
         pytrace=False,
     )
-
-
-def shown(value: Any) -> str:
-    """A value as a learner recognises it: its type, then what it looks like."""
-    text = re.sub(r" at 0x[0-9a-f]+", "", repr(value))
-    return f"{type(value).__name__} {text[:200]}"
 
 
 def open_session(database: ModuleType) -> Session:

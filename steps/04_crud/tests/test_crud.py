@@ -7,7 +7,6 @@ commit: that is what the next request (or the next server start) would see.
 
 import ast
 import inspect
-import re
 import string
 import textwrap
 import traceback
@@ -20,6 +19,7 @@ import factory
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from items_course.wording import describe_value
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, InvalidRequestError, NoResultFound
@@ -161,7 +161,7 @@ def what_it_is(value: Any) -> str:
         )
     if isinstance(value, (int, str)):
         return f"the {type(value).__name__} {value!r}, not the item (whose .id would hold it)"
-    return f"{type(value).__name__} {re.sub(r' at 0x[0-9a-f]+', '', repr(value))[:120]}"
+    return describe_value(value)
 
 
 def own_line(error: BaseException, crud: ModuleType) -> str:

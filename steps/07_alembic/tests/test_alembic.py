@@ -25,11 +25,11 @@ from typing import Any
 import alembic.command
 import alembic.config
 import pytest
+from items_course.wording import describe_value
 from pytest_alembic import MigrationContext
 from pytest_alembic.plugin.error import AlembicTestFailure
 from pytest_alembic.tests import default
 from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
-from sqlalchemy.orm import DeclarativeMeta
 
 ITEMS_COLUMNS = {"id", "title", "description", "price", "is_available"}
 NO_ITEMS_TABLE = (
@@ -188,9 +188,9 @@ class Migrations:
             )
         where = f" (line {declared[0]}: `target_metadata = {declared[1]}`)" if declared else ""
         return (
-            f"{shown} gives Alembic target_metadata = {kind_of(value)}{where}. Alembic needs "
-            "the MetaData object the models' tables are collected on, not the class or module "
-            "around it: `target_metadata = Base.metadata`."
+            f"{shown} gives Alembic target_metadata = {describe_value(value)}{where}. Alembic "
+            "needs the MetaData object the models' tables are collected on, not the class or "
+            "module around it: `target_metadata = Base.metadata`."
         )
 
 
@@ -296,17 +296,6 @@ def migrations(
     alembic_runner: MigrationContext, alembic_project: Any, configure_calls: list[Any]
 ) -> Migrations:
     return Migrations(alembic_runner, alembic_project, configure_calls)
-
-
-def kind_of(value: Any) -> str:
-    """What a value is, for a learner: 'the class Base', 'the module app.models', 'a str'."""
-    if isinstance(value, DeclarativeMeta) or hasattr(value, "registry"):
-        return f"the declarative base class {getattr(value, '__name__', value)!s}"
-    if isinstance(value, type):
-        return f"the class {value.__name__}"
-    if isinstance(value, ModuleType):
-        return f"the module {value.__name__}"
-    return f"{type(value).__name__} {value!r}"
 
 
 def assignment_in(file: Path, name: str) -> tuple[int, str] | None:
