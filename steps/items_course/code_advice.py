@@ -239,10 +239,17 @@ def _session_errors(
         what = {"builtins.int": "a number (an id?)", "builtins.str": "a text"}.get(
             unmapped[1], f"{a(unmapped[1].rpartition('.')[2])} (a schema, not a model)"
         )
+        line = source_line(frames[-1]) if frames else ""
+        if ".delete(" in line:
+            return (
+                "db.delete() takes a stored object, a models.Item; this line gives it "
+                f"{what}. Find the item first, then delete that: `db_item = get_item(db, "
+                "item_id)`, then `db.delete(db_item)`.\n"
+            )
         return (
-            "db.add() and db.delete() take a stored object, a models.Item; this line gives them "
-            f"{what}. To save a body: `db_item = models.Item(**item.model_dump())`, then "
-            "`db.add(db_item)`; to delete: `db.delete(db_item)`, with the item get_item found.\n"
+            "db.add() takes a stored object, a models.Item; this line gives it "
+            f"{what}. Make one from the body first: `db_item = "
+            "models.Item(**item.model_dump())`, then `db.add(db_item)`.\n"
         )
     unpacked = re.search(r"argument after \*\* must be a mapping, not (\w+)", text)
     if isinstance(error, TypeError) and unpacked:
