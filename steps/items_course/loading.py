@@ -191,7 +191,7 @@ class AppPackage:
 def _who_expects(module_name: str, asked_by: str | None) -> str:
     """'Step 03 (schemas)', plus where the file comes from when an earlier step wrote it."""
     if asked_by is None:
-        return "These checks"
+        return "This check"  # one outside the steps (each names the step it belongs to)
     who = "Step {} ({})".format(*asked_by.split("_", 1))
     written_in = STEP_OF_MODULE.get(module_name)
     if written_in is None or written_in == asked_by:
