@@ -1042,3 +1042,828 @@ def test_step_07_alembic_files_inside_app_are_found_and_moved(tmp_path: Path) ->
 
     assert "they are inside app/: app/alembic.ini and app/alembic" in run.stdout, run.stdout
     assert "move alembic.ini and the alembic/ folder up one level" in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("setting", "relative"),
+    [
+        pytest.param(
+            "script_location = %(here)s/alembic", "script_location = alembic", id="script"
+        ),
+        pytest.param("prepend_sys_path = %(here)s", "prepend_sys_path = .", id="sys-path"),
+        pytest.param("path_separator = os\n", "", id="no-path-separator"),
+    ],
+)
+def test_step_07_reads_alembic_ini_as_alembic_does_in_the_project_folder(
+    tmp_path: Path, setting: str, relative: str
+) -> None:
+    # The older `alembic init` template writes relative paths (and no path_separator);
+    # `alembic upgrade head` works from the project folder, and so must every check.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic.ini", setting, relative)
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project))
+
+    assert run.returncode == pytest.ExitCode.OK, run.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_step_07_a_script_location_naming_no_folder_says_which_folder_it_is(
+    tmp_path: Path,
+) -> None:
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic.ini", "%(here)s/alembic", "%(here)s/migrations")
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert "alembic.ini says `script_location = %(here)s/migrations`" in run.stdout, run.stdout
+    assert "write `script_location = %(here)s/alembic`" in run.stdout, run.stdout
+    assert "Please use the 'init' command" not in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "down_revision: str | None = None",
+            'down_revision: str | None = "0001"',
+            "20261125_create_items_table.py, line 14: revision '0001' has down_revision = '0001'",
+            id="names-itself",
+        ),
+        pytest.param(
+            "down_revision: str | None = None\n",
+            "",
+            "20261125_create_items_table.py has no `down_revision = ...` line",
+            id="no-down-revision",
+        ),
+        pytest.param(
+            'revision: str = "0001"',
+            'revison: str = "0001"',
+            "declares no `revision`, so Alembic does not know this migration's id. Line 13 "
+            "assigns `revison`: a typo of revision?",
+            id="misspelt-revision",
+        ),
+        pytest.param(
+            '        sa.PrimaryKeyConstraint("id"),\n    )\n',
+            '        sa.PrimaryKeyConstraint("id"),\n\n',
+            "20261125_create_items_table.py has a syntax error at line 20",
+            id="syntax-error",
+        ),
+    ],
+)
+def test_step_07_a_broken_chain_of_revisions_names_the_file_and_line(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # pytest-alembic and Alembic frames (about 40 lines) came before Alembic's last line.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / FIRST_MIGRATION, right, wrong)
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert explanation in run.stdout, run.stdout
+    assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "target_metadata = Base.metadata",
+            "target_metadata = Base",
+            "gives Alembic target_metadata = the declarative base class Base",
+            id="the-base-class",
+        ),
+        pytest.param(
+            "context.configure(connection=connection, target_metadata=target_metadata, ",
+            "context.configure(connection=connection, ",
+            "sets `target_metadata = Base.metadata` (line 17), but its context.configure(...) "
+            "at line 28 is not given it",
+            id="not-passed-on",
+        ),
+    ],
+)
+def test_step_07_advice_on_the_models_comparison_looks_at_what_env_py_gives_alembic(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # Both used to be answered with "run autogenerate" or "set target_metadata =
+    # Base.metadata", advice that fails the same way or that env.py already follows.
+    project = _alembic_project(tmp_path)
+    _replace_in(project / "alembic" / "env.py", right, wrong)
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project), "-k", "match_the_models")
+
+    assert explanation in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "        yield db\n    finally:",
+            "        yield db\n    except Exception:\n        db.rollback()\n    finally:",
+            "get_db caught it and did not raise it again, so the error vanished and the client "
+            "would be told the request succeeded.\n  app/database.py, line 14: except Exception:",
+            id="swallowed-exception",
+        ),
+        pytest.param(
+            "    db = SessionLocal()\n",
+            "    db = SessionLocal\n",
+            "get_db yielded a sessionmaker instead of a Session",
+            id="factory-yielded",
+        ),
+        pytest.param(
+            "sessionmaker(autocommit=False, autoflush=False, bind=engine)",
+            "sessionmaker(autocommit=True, autoflush=False, bind=engine)",
+            "SessionLocal() could not make a session: ArgumentError: autocommit=True is no "
+            "longer supported",
+            id="autocommit",
+        ),
+        pytest.param(
+            "autoflush=False, bind=engine)",
+            "autoflush=False)",
+            "SessionLocal = sessionmaker(...) in app/database.py has no bind=engine",
+            id="no-bind",
+        ),
+        pytest.param(
+            '{"check_same_thread": False}',
+            '{"check_same_threads": False}',
+            "which has no argument `check_same_threads`. Did you mean `check_same_thread`?",
+            id="misspelt-connect-argument",
+        ),
+        pytest.param(
+            "        db.close()",
+            "        db.close",
+            "In app/database.py, line 15, `db.close` has no parentheses",
+            id="close-not-called",
+        ),
+    ],
+)
+def test_step_01_a_check_reports_what_get_db_and_sessionlocal_were_given(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # Each used to surface as a bare StopIteration, a library traceback, or an
+    # AttributeError from the check's own clean-up.
+    database = DATABASE_PY.replace(right, wrong)
+    assert database != DATABASE_PY
+    project = _project(tmp_path, {"app/__init__.py": "", "app/database.py": database})
+
+    run = _pytest("steps/01_database", "--app-dir", str(project))
+
+    assert explanation in run.stdout, run.stdout
+    assert "site-packages" not in run.stdout, f"expected no library frames:\n{run.stdout}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "explanation"),
+    [
+        pytest.param(
+            "index=True, nullable=False)",
+            'index=True, nullable=False, default="")',
+            "the column is NOT NULL, but its default='' fills it in, so the item was stored with "
+            "title ''",
+            id="a-default-fills-a-not-null-column",
+        ),
+        pytest.param(
+            "price = Column(Float, nullable=False)",
+            'price = Column(Float, nullable=False, server_default="0")',
+            "the column is NOT NULL, but its server_default='0' fills it in",
+            id="a-server-default-fills-a-not-null-column",
+        ),
+        pytest.param(
+            "price = Column(Float, nullable=False)",
+            'price = Column(Float, nullable="False")',
+            "declares price with nullable='False', which is not True or False",
+            id="nullable-as-text",
+        ),
+        pytest.param(
+            "title = Column(String,",
+            'title = Column("name", String,',
+            "Item.title is stored in a column called `name`",
+            id="column-named-otherwise",
+        ),
+    ],
+)
+def test_step_02_advice_looks_at_what_the_model_declares(
+    tmp_path: Path, right: str, wrong: str, explanation: str
+) -> None:
+    # The first two used to be told to add nullable=False, which the column had.
+    models = MODELS_PY.replace(right, wrong)
+    assert models != MODELS_PY
+    project = _project(
+        tmp_path, {"app/__init__.py": "", "app/database.py": DATABASE_PY, "app/models.py": models}
+    )
+
+    run = _pytest("steps/02_models", "--app-dir", str(project))
+
+    assert explanation in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "check", "explanation"),
+    [
+        pytest.param(
+            "title: str = Field(...,",
+            'title: str = Field(..., alias="name",',
+            "create_accepts",
+            "`name` is the alias of the field title (Field(alias='name'))",
+            id="alias",
+        ),
+        pytest.param(
+            "ConfigDict(from_attributes=True)",
+            "ConfigDict(from_attribute=True)",
+            "item_out_reads_every_field",
+            "model_config has `from_attribute`, which is no setting of Pydantic's (it ignores "
+            "it): did you mean `from_attributes`?",
+            id="misspelt-setting",
+        ),
+        pytest.param(
+            "class ItemOut(ItemBase):",
+            "class ItemOut(BaseModel):",
+            "item_out_reads_every_field",
+            "ItemOut has no field is_available, price, title: the article's ItemOut inherits "
+            "them, `class ItemOut(ItemBase):`.",
+            id="item-out-without-the-base",
+        ),
+        pytest.param(
+            "    is_available: bool = True\n",
+            "    is_available: bool = False\n",
+            "create_accepts",
+            "is_available: not sent, so its default gave False",
+            id="other-default",
+        ),
+    ],
+)
+def test_step_03_advice_looks_at_what_the_schema_declares(
+    tmp_path: Path, right: str, wrong: str, check: str, explanation: str
+) -> None:
+    project = _snapshot_with_a_mistake(tmp_path, "03_schemas", "schemas", right, wrong)
+
+    run = _pytest("steps/03_schemas", "--app-dir", str(project), "-k", check)
+
+    assert explanation in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("right", "wrong", "check", "explanation"),
+    [
+        pytest.param(
+            "    db.refresh(db_item)  # reload",
+            "    return db_item.id\n    db.refresh(db_item)  # reload",
+            "returns_it_with_an_id",
+            "returned the int 1, not the item (whose .id would hold it)",
+            id="create-returns-the-id",
+        ),
+        pytest.param(
+            "== item_id).first()",
+            "== item_id).first",
+            "returns_the_item_with_that_id",
+            "get_item(db, 2) returned the method Query.first itself, never called: a missing "
+            "`()` (`.first()`)",
+            id="a-method-not-called",
+        ),
+        pytest.param(
+            "    db_item = get_item(db, item_id)\n    if not db_item:\n        return None\n",
+            "    db_item = get_item(db, item_id)\n",
+            "update_item_returns_none",
+            "crashed: no item has id 2, so get_item gave None",
+            id="update-without-the-none-check",
+        ),
+        pytest.param(
+            "exclude_unset=True",
+            "exclude_defaults=True",
+            "clear_the_description",
+            "update_item calls item.model_dump(exclude_defaults=True) (app/crud.py line 30)",
+            id="exclude-defaults",
+        ),
+        pytest.param(
+            "setattr(db_item, key, value)",
+            "setattr(item, key, value)",
+            "only_a_price",
+            "setattr(item, key, value) (app/crud.py line 32) changes `item`, the function's own "
+            "argument",
+            id="setattr-on-the-body",
+        ),
+    ],
+)
+def test_step_04_says_what_a_crud_function_returned_or_does(
+    tmp_path: Path, right: str, wrong: str, check: str, explanation: str
+) -> None:
+    # The first two crashed in the check's own code ("'function' object has no attribute
+    # 'id'"); the others got the general advice.
+    project = _snapshot_with_a_mistake(tmp_path, "04_crud", "crud", right, wrong)
+
+    run = _pytest("steps/04_crud", "--app-dir", str(project), "-k", check)
+
+    assert explanation in run.stdout, run.stdout
+    assert "has no attribute 'id'" not in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_step_05_a_required_query_parameter_is_named_with_its_default(tmp_path: Path) -> None:
+    project = _snapshot_with_a_mistake(
+        tmp_path, "05_router", "router", "Query(20, ge=1, le=100)", "Query(ge=1, le=100)"
+    )
+
+    run = _pytest("steps/05_router", "--app-dir", str(project), "-k", "json_array")
+
+    assert "declares the query parameter `limit` without a default" in run.stdout, run.stdout
+    assert "What to check: `limit: int = Query(20, ge=1, le=100)`." in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_step_06_a_second_base_in_main_py_is_named(tmp_path: Path) -> None:
+    # It used to be told to call Base.metadata.create_all, which the lifespan did.
+    project = _snapshot_with_a_mistake(
+        tmp_path,
+        "06_main",
+        "main",
+        "from app.database import Base, engine\n",
+        "from sqlalchemy.orm import declarative_base\n\nfrom app.database import engine\n\n"
+        "Base = declarative_base()\n",
+    )
+
+    run = _pytest("steps/06_main", "--app-dir", str(project), "-k", "creates_the_items_table")
+
+    assert "app/main.py's `Base` is not app.database's Base" in run.stdout, run.stdout
+    assert "(a declarative base with no tables on it)" in run.stdout, run.stdout
+
+
+# --- Issue 13, phase 2: the plugin's general rules, one test per rule ----------------------
+# Each makes one mistake of the audit, runs the step's checks as a learner does, and reads the
+# first report pytest prints (its ERRORS section comes before FAILURES): what the learner reads
+# first names the cause and the fix, not a library's private name or its frames.
+_SECTION = re.compile(r"^=+ (ERRORS|FAILURES) =+$")
+_REPORT_HEADER = re.compile(r"^_{2,} (.+?) _{2,}$")
+_END_OF_REPORT = re.compile(r"^(_{3,} .* _{3,}|=+ .* =+|-+ Captured .* -+)$")
+
+
+def _first_report(output: str) -> str:
+    """The body of the first failure report in pytest's OUTPUT ("" when there is none)."""
+    lines = output.splitlines()
+    start = next((n for n, line in enumerate(lines) if _SECTION.match(line)), len(lines))
+    header = next((n for n in range(start, len(lines)) if _REPORT_HEADER.match(lines[n])), None)
+    if header is None:
+        return ""
+    body = []
+    for line in lines[header + 1 :]:
+        if _END_OF_REPORT.match(line):
+            break
+        body.append(line)
+    return "\n".join(body).strip("\n")
+
+
+def _snapshot_with_mistakes(
+    tmp_path: Path, step: str, module: str, edits: tuple[tuple[str, str], ...]
+) -> Path:
+    """A learner's project: step's snapshot app/ with each (right, wrong) edit made in module."""
+    right, wrong = edits[0]
+    project = _snapshot_with_a_mistake(tmp_path, step, module, right, wrong)
+    for right, wrong in edits[1:]:
+        _replace_in(project / "app" / f"{module}.py", right, wrong)
+    return project
+
+
+def _first_report_of(
+    tmp_path: Path, step: str, module: str, edits: tuple[tuple[str, str], ...], check: str
+) -> str:
+    project = _snapshot_with_mistakes(tmp_path, step, module, edits)
+    run = _pytest(f"steps/{step}", "--app-dir", str(project), "-k", check)
+    first = _first_report(run.stdout)
+    assert first, run.stdout
+    assert "site-packages" not in first, first
+    return first
+
+
+@pytest.mark.slow
+def test_a_repeat_points_back_only_to_a_report_printed_above_it(tmp_path: Path) -> None:
+    # P1: the check that ran into the problem first failed in its call, and later ones in
+    # setup: pytest prints the setup errors first, so they used to point "above" to a report
+    # printed below them.
+    project = _alembic_project(tmp_path)
+    _replace_in(
+        project / "alembic.ini",
+        "script_location = %(here)s/alembic",
+        "script_location = %(here)s/migrations",
+    )
+
+    run = _pytest("steps/07_alembic", "--app-dir", str(project))
+
+    assert _first_report(run.stdout).startswith(
+        "alembic.ini says `script_location = %(here)s/migrations`"
+    ), run.stdout
+    assert "The same problem as in test_alembic_files_are_in_the_project above" not in run.stdout
+    failures = run.stdout.partition("short test summary")[0].partition("= FAILURES =")[2]
+    assert "The same problem as in " in failures, run.stdout
+    # A run of several steps prints only the first failing check, which then shows it in full.
+    both = _pytest("steps/06_main", "steps/07_alembic", "--app-dir", str(project))
+    assert _first_report(both.stdout).startswith(
+        "alembic.ini says `script_location = %(here)s/migrations`"
+    ), both.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("returned", "explanation"),
+    [
+        pytest.param("None", "that value was None (a function with no `return` gives None)"),
+        pytest.param("get_item", "that value was the function get_item, never called"),
+        pytest.param("7", "that value was the int 7"),
+    ],
+)
+def test_a_checks_own_crash_on_a_learner_value_names_the_value(
+    tmp_path: Path, returned: str, explanation: str
+) -> None:
+    # P2: a check that reads `.id` without first checking what it was given; pytest showed the
+    # check's own code and "'NoneType' object has no attribute 'id'".
+    others = "".join(
+        f"def {name}(*args):\n    pass\n\n\n"
+        for name in ("get_items", "create_item", "update_item", "delete_item")
+    )
+    project = _project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/crud.py": f"{others}def get_item(db, item_id):\n    return {returned}\n",
+        },
+    )
+    check = tmp_path / "checks" / "tests" / "test_reads_the_id.py"
+    check.parent.mkdir(parents=True)
+    check.write_text(
+        "def test_get_item_gives_an_item(crud):\n"
+        "    found = crud.get_item(None, 1)\n"
+        "    assert found.id == 1\n",
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER")}
+    environment["PYTHONPATH"] = str(REPO_ROOT / "steps")
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-p", "no:cacheprovider"),
+            *("-p", "items_course.plugin", str(check), "--app-dir", str(project)),
+        ],
+        cwd=tmp_path / "checks",
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    first = _first_report(run.stdout)
+    assert explanation in first, run.stdout
+    assert "test_reads_the_id.py line 3: `assert found.id == 1`" in first, run.stdout
+    assert "Traceback" not in first, run.stdout
+    assert "has no attribute 'id'" not in first, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("step", "module", "edits", "check", "explanation"),
+    [
+        pytest.param(
+            "06_main",
+            "main",
+            (
+                (
+                    "from app.router import router as items_router",
+                    "from app import router as items_router",
+                ),
+            ),
+            "fastapi_application",
+            "`items_router` is the module app.router, where the library expected an APIRouter "
+            "(app.router.router is one)",
+            id="the-module-not-its-router",
+        ),
+        pytest.param(
+            "06_main",
+            "main",
+            (
+                (
+                    "from app.database import Base, engine\n",
+                    "from sqlalchemy import engine\n\nfrom app.database import Base\n",
+                ),
+            ),
+            "swagger_ui_page",
+            "`engine` is the module sqlalchemy.engine, where the library expected an Engine",
+            id="sqlalchemy-engine-module",
+        ),
+        pytest.param(
+            "04_crud",
+            "crud",
+            (
+                (
+                    "    for key, value in update_data.items():\n"
+                    "        setattr(db_item, key, value)\n",
+                    "    db_item.update(update_data)\n",
+                ),
+            ),
+            "only_a_price",
+            "`db_item` is an Item, a stored item: it has the attributes of its columns (id, "
+            "title, description, price, is_available)",
+            id="an-item-used-as-a-dict",
+        ),
+        pytest.param(
+            "05_router",
+            "router",
+            (('tags=["Items"]', 'tags="Items"'),),
+            "post_creates",
+            "which is given as `tags='Items'` at line 11 of app/router.py: it expected another "
+            "type there, a list (`tags=['Items']`)",
+            id="a-text-for-a-list",
+        ),
+    ],
+)
+def test_a_library_looking_inside_an_object_of_the_wrong_kind_names_it(
+    tmp_path: Path,
+    step: str,
+    module: str,
+    edits: tuple[tuple[str, str], ...],
+    check: str,
+    explanation: str,
+) -> None:
+    # P3: was "module 'app.router' has no attribute '_contains_router'" and the like.
+    first = _first_report_of(tmp_path, step, module, edits, check)
+
+    assert explanation in first, first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("edits", "check", "explanation"),
+    [
+        pytest.param(
+            (("    return crud.create_item(db, item)", "    crud.create_item(db, item)"),),
+            "post_creates",
+            "The handler create_item (router.py, line 34) has no `return`, so it gives FastAPI "
+            "None, where the answer must be what its response_model describes. Its last line "
+            "computes the answer and drops it: `return crud.create_item(db, item)`.",
+            id="no-return",
+        ),
+        pytest.param(
+            (
+                (
+                    "    if not item:\n        raise HTTPException(",
+                    "    if not item:\n        return HTTPException(",
+                ),
+            ),
+            "missing_item_is_404",
+            "The handler read_item (router.py, line 26) returned HTTPException(...) instead of "
+            "raising it",
+            id="returns-its-exception",
+        ),
+    ],
+)
+def test_an_answer_that_does_not_fit_the_response_model_is_explained_by_the_handler(
+    tmp_path: Path, edits: tuple[tuple[str, str], ...], check: str, explanation: str
+) -> None:
+    # P4: both got advice that starts with 404s for an id no item has.
+    first = _first_report_of(tmp_path, "05_router", "router", edits, check)
+
+    assert explanation in first, first
+    assert "the likeliest first" not in first, first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("edits", "explanation"),
+    [
+        pytest.param(
+            (("Depends(get_db)]", "Depends(get_db())]"),),
+            "Depends(...) takes the dependency itself, which FastAPI calls for every request: "
+            "`Depends(get_db)`, not `Depends(get_db())` (line 14 of app/router.py).",
+            id="depends-called",
+        ),
+        pytest.param(
+            (("DbSession = Annotated[Session, Depends(get_db)]", "DbSession = Session"),),
+            "A handler parameter has the type Session but no Depends(...)",
+            id="session-without-depends",
+        ),
+    ],
+)
+def test_a_route_fastapi_refuses_on_import_names_the_argument(
+    tmp_path: Path, edits: tuple[tuple[str, str], ...], explanation: str
+) -> None:
+    # P5: blamed on the decorator line, with FastAPI's message about the generator or a
+    # "valid Pydantic field type".
+    first = _first_report_of(tmp_path, "05_router", "router", edits, "post_creates")
+
+    assert explanation in first, first
+
+
+@pytest.mark.slow
+def test_a_function_calling_itself_is_shown_once_with_the_name_it_hides(tmp_path: Path) -> None:
+    # P6: a thousand identical frames, then "maximum recursion depth exceeded".
+    edits = (
+        (
+            "from app.database import get_db\n",
+            "from app.crud import create_item\nfrom app.database import get_db\n",
+        ),
+        ("    return crud.create_item(db, item)", "    return create_item(db, item)"),
+    )
+    first = _first_report_of(tmp_path, "05_router", "router", edits, "post_creates")
+
+    assert "more times)" in first, first
+    assert first.count("return create_item(db, item)") == 1, first
+    assert (
+        "`create_item` calls itself, again and again, until Python gives up. The file imports a "
+        "create_item too (line 9)"
+    ) in first, first
+    assert "`crud.create_item(...)`" in first, first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("edits", "check", "explanation"),
+    [
+        pytest.param(
+            (
+                (
+                    "from contextlib import asynccontextmanager",
+                    "from contextlib import contextmanager",
+                ),
+                (
+                    "@asynccontextmanager\nasync def lifespan(",
+                    "@contextmanager\ndef lifespan(",
+                ),
+            ),
+            "swagger_ui_page",
+            "`async def` and @asynccontextmanager (not @contextmanager) are all there",
+            id="contextmanager",
+        ),
+        pytest.param(
+            (("lifespan=lifespan)", "lifespan=lifespan())"),),
+            "fastapi_application",
+            "`lifespan=lifespan()` calls lifespan right there, on this line; `lifespan=` wants "
+            "the function itself",
+            id="lifespan-called",
+        ),
+        pytest.param(
+            (("create_all(bind=engine)", "create_all()"),),
+            "swagger_ui_page",
+            "create_all needs the engine to work on: `create_all(bind=engine)`",
+            id="create-all-without-bind",
+        ),
+    ],
+)
+def test_a_lifespan_of_the_wrong_shape_or_called_too_soon_is_named(
+    tmp_path: Path, edits: tuple[tuple[str, str], ...], check: str, explanation: str
+) -> None:
+    # P7: Starlette's TypeErrors, or a library traceback.
+    first = _first_report_of(tmp_path, "06_main", "main", edits, check)
+
+    assert explanation in first, first
+
+
+@pytest.mark.slow
+def test_a_name_the_learners_module_does_not_define_lists_those_it_does(tmp_path: Path) -> None:
+    # P8: was "cannot import name 'items_router'" with no advice.
+    edits = (
+        (
+            "from app.router import router as items_router",
+            "from app.router import items_router",
+        ),
+    )
+    first = _first_report_of(tmp_path, "06_main", "main", edits, "fastapi_application")
+
+    assert (
+        "app/router.py has no `items_router`; it defines `router` (the APIRouter with prefix "
+        "/items). To use another name here, import it under that name: `from app.router import "
+        "router as items_router`."
+    ) in first, first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("step", "module", "edits", "explanation"),
+    [
+        pytest.param(
+            "02_models",
+            "models",
+            (("primary_key=True, index=True", "index=True"),),
+            "Every table needs a primary key: `id = Column(Integer, primary_key=True, "
+            "index=True)` in class Item.",
+            id="no-primary-key",
+        ),
+        pytest.param(
+            "02_models",
+            "models",
+            (("price = Column(Float,", "price = Column(float,"),),
+            "`float` is Python's type; a column's type comes from SQLAlchemy: `Float`",
+            id="python-float",
+        ),
+        pytest.param(
+            "02_models",
+            "models",
+            (
+                ("from app.database import Base", "from app import database"),
+                ("class Item(Base):", "class Item(database):"),
+            ),
+            "`database` is a module (a file), and a class can only inherit from a class",
+            id="the-module-as-base",
+        ),
+        pytest.param(
+            "01_database",
+            "database",
+            (('"sqlite:///./app.db"', '"sqlite///./app.db"'),),
+            "The URL 'sqlite///./app.db' is not one SQLAlchemy can read",
+            id="url-without-colon",
+        ),
+        pytest.param(
+            "01_database",
+            "database",
+            (
+                (
+                    "from sqlalchemy.orm import Session, declarative_base, sessionmaker",
+                    "from sqlalchemy.ext.declarative import declarative_base\n"
+                    "from sqlalchemy.orm import Session, sessionmaker",
+                ),
+            ),
+            "`from sqlalchemy.orm import declarative_base` (not sqlalchemy.ext.declarative)",
+            id="ext-declarative",
+        ),
+        pytest.param(
+            "03_schemas",
+            "schemas",
+            (
+                (
+                    "min_length=1, max_length=200)",
+                    "min_length=1, max_length=200, strip_whitespace=True)",
+                ),
+            ),
+            "Field(...) has no such option (the warning names it under 'Extra keys')",
+            id="field-option-it-does-not-have",
+        ),
+        pytest.param(
+            "06_main",
+            "main",
+            (('version="1.0.0", lifespan', 'version="1.0.0", root_path="/api/v1", lifespan'),),
+            "root_path tells FastAPI the path a proxy serves it under; it does not put the "
+            "routes there",
+            id="root-path",
+        ),
+    ],
+)
+def test_a_library_message_on_import_is_translated_into_the_fix(
+    tmp_path: Path,
+    step: str,
+    module: str,
+    edits: tuple[tuple[str, str], ...],
+    explanation: str,
+) -> None:
+    # P9: the library's message alone (a mapper, a SchemaItem, a deprecation warning).
+    first = _first_report_of(tmp_path, step, module, edits, "not test_app_folder")
+
+    assert explanation in first, first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("edits", "check", "explanation"),
+    [
+        pytest.param(
+            (("    db.add(db_item)\n", "    db.add(item)\n"),),
+            "stores_the_item",
+            "db.add() takes a stored object, a models.Item; this line gives it an ItemCreate "
+            "(a schema, not a model)",
+            id="add-the-schema",
+        ),
+        pytest.param(
+            (("models.Item(**item.model_dump())", "models.Item(**item)"),),
+            "stores_the_item",
+            "`**` unpacks a dictionary, and an ItemCreate is not one",
+            id="unpack-the-schema",
+        ),
+        pytest.param(
+            (("    db.delete(db_item)\n", "    db.delete(item_id)\n"),),
+            "removes_the_row",
+            "db.delete() takes a stored object, a models.Item; this line gives it a number (an "
+            "id?). Find the item first",
+            id="delete-the-id",
+        ),
+        pytest.param(
+            (
+                (
+                    ".filter(models.Item.id == item_id).first()",
+                    ".filter_by(item_id=item_id).first()",
+                ),
+            ),
+            "returns_the_item_with_that_id",
+            "filter_by(...) takes the names of the columns of items, and item_id is none of "
+            "them: `filter_by(id=item_id)`",
+            id="filter-by-a-parameter-name",
+        ),
+    ],
+)
+def test_a_session_given_the_wrong_thing_says_what_it_takes(
+    tmp_path: Path, edits: tuple[tuple[str, str], ...], check: str, explanation: str
+) -> None:
+    # P10: SQLAlchemy's "Class 'app.schemas.ItemCreate' is not mapped" and the like.
+    first = _first_report_of(tmp_path, "04_crud", "crud", edits, check)
+
+    assert explanation in first, first

@@ -20,14 +20,13 @@ import difflib
 import importlib
 import re
 import sys
-import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from types import FrameType
 
+from items_course.code_advice import hint_from_the_learners_code, what_the_handler_returned
+from items_course.course import EXPECTED_NAMES, PACKAGE
+from items_course.learners_code import last_frame_in
 from items_course.wording import a
-
-PACKAGE = "app"
 
 
 # --- Names: what was probably meant ----------------------------------------------------
@@ -58,30 +57,6 @@ def library_with(name: str) -> str | None:
     return None
 
 
-# --- Where in the learner's code ----------------------------------------------------------
-def where_in(error: BaseException, root: Path) -> str:
-    """The last line of the learner's own code in the traceback, if any."""
-    last = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        if Path(frame.filename).resolve().is_relative_to(root):
-            last = frame
-    if last is None:
-        return ""
-    where = Path(last.filename).resolve().relative_to(root)
-    return f"It happened in {where}, line {last.lineno}:\n    {last.line}\n"
-
-
-def last_frame_in(error: BaseException, root: Path) -> FrameType | None:
-    """The frame of the last line of the learner's own code that the error went through."""
-    frame = None
-    tb = error.__traceback__
-    while tb is not None:
-        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(root):
-            frame = tb.tb_frame
-        tb = tb.tb_next
-    return frame
-
-
 # --- Errors raised while a learner's module is imported -----------------------------------
 # Old habits that libraries warn about (and the checks turn warnings into errors): Pydantic
 # v1's spellings, and FastAPI's start-up events from before lifespan.
@@ -93,6 +68,21 @@ DEPRECATED_HABITS = {
     ),
     "'orm_mode' has been renamed": (
         "Pydantic 2 calls it from_attributes: `model_config = ConfigDict(from_attributes=True)`.\n"
+    ),
+    "declarative_base()`` function is now available as sqlalchemy.orm": (
+        "That import is SQLAlchemy 1's: the function now lives in sqlalchemy.orm. Change the "
+        "import line: `from sqlalchemy.orm import declarative_base` (not "
+        "sqlalchemy.ext.declarative).\n"
+    ),
+    "Using extra keyword arguments on `Field`": (
+        "Field(...) has no such option (the warning names it under 'Extra keys'): Pydantic "
+        "would keep it as documentation only and never apply it. Leave it out.\n"
+    ),
+    "The `root_path` parameter is deprecated": (
+        "root_path tells FastAPI the path a proxy serves it under; it does not put the routes "
+        "there. The article mounts the router under /api/v1 in main.py: "
+        '`app.include_router(items_router, prefix="/api/v1")`, and `FastAPI(...)` without '
+        "root_path.\n"
     ),
     "on_event is deprecated": (
         "FastAPI now runs start-up code in a lifespan, as the article's main.py does: "
@@ -108,6 +98,9 @@ WARNINGS_ARE_ERRORS = (
 
 def hint_for(error: BaseException, root: Path) -> str:
     """What probably went wrong, for the errors beginners meet most, as a line (or "")."""
+    specific = hint_from_the_learners_code(error, root)
+    if specific:
+        return specific
     if isinstance(error, Warning):
         for clue, hint in DEPRECATED_HABITS.items():
             if clue in str(error):
@@ -133,6 +126,9 @@ def hint_for(error: BaseException, root: Path) -> str:
         near = close_to(name, dir(source))
         if near is not None:
             return f"Did you mean `{near}`? That is the name {error.name} defines.\n"
+        own_module = _names_an_own_module_defines(name, error.name, source)
+        if own_module:
+            return own_module
         home = library_with(name)
         if home is not None and home != error.name:
             return f"`{name}` comes from {home}: `from {home} import {name}`.\n"
@@ -153,6 +149,26 @@ def hint_for(error: BaseException, root: Path) -> str:
         near = close_to(error.name, dir(error.obj))
         return f"Did you mean `{near}`?\n" if near is not None else ""
     return ""
+
+
+def _names_an_own_module_defines(name: str, module_name: str, source: object) -> str:
+    """`from app.router import items_router`: the names app/router.py does define, and how to
+    import one under the name the learner's code uses ("" for any other module)."""
+    package, _, module = module_name.partition(".")
+    expected = EXPECTED_NAMES.get(module, {}) if package == PACKAGE else {}
+    defined = [
+        (attribute, meaning)
+        for attribute, meaning in expected.items()
+        if hasattr(source, attribute)
+    ]
+    if not defined:
+        return ""
+    listed = ", ".join(f"`{attribute}` ({meaning})" for attribute, meaning in defined)
+    return (
+        f"{PACKAGE}/{module}.py has no `{name}`; it defines {listed}. To use another name "
+        f"here, import it under that name: `from {module_name} import {defined[0][0]} as "
+        f"{name}`.\n"
+    )
 
 
 def hint_for_missing_module(name: str, root: Path) -> str:
@@ -182,8 +198,14 @@ def hint_for_missing_module(name: str, root: Path) -> str:
 SESSION_METHODS = {"query", "add", "commit", "refresh", "delete", "get", "execute", "scalars"}
 
 
-def runtime_hint(error: BaseException) -> str:
-    """What probably went wrong, for errors beginners meet while a check runs (or "")."""
+def runtime_hint(error: BaseException, root: Path | None = None) -> str:
+    """What probably went wrong, for errors beginners meet while a check runs (or "").
+
+    ROOT is the learner's project folder: the advice can then read what their code passed.
+    """
+    specific = hint_from_the_learners_code(error, root) if root is not None else ""
+    if specific:
+        return specific
     if (
         isinstance(error, AttributeError)
         and error.name in SESSION_METHODS
@@ -255,11 +277,17 @@ FRAMEWORK_ERRORS = {
 
 
 # TypeErrors Starlette raises when main.py's lifespan does not have the shape it calls.
-LIFESPAN_MISTAKES = ("'coroutine' object is not an async iterator", "lifespan() takes")
+LIFESPAN_MISTAKES = (
+    "'coroutine' object is not an async iterator",
+    "lifespan() takes",
+    # @contextmanager def lifespan(...): a context manager for `with`, not `async with`.
+    "does not support the asynchronous context manager protocol",
+)
 LIFESPAN_ADVICE = (
     "app/main.py's lifespan does not have the shape FastAPI expects: when the app starts, "
     "FastAPI calls lifespan(app) and runs it up to its `yield` (what comes after runs at "
-    "shutdown). What to check: the parameter `app` and the `yield` are both there:\n"
+    "shutdown), with `async with`. What to check: the parameter `app`, the `yield`, "
+    "`async def` and @asynccontextmanager (not @contextmanager) are all there:\n"
     "    @asynccontextmanager\n"
     "    async def lifespan(app: FastAPI):\n"
     "        Base.metadata.create_all(bind=engine)\n"
@@ -273,6 +301,9 @@ MISSING_REVISION = re.compile(r"Revision (\S+) referenced from .*-> (\S+) .*is n
 
 def framework_advice(error: BaseException) -> str | None:
     """Advice for an error a library raised because of the learner's code, or None."""
+    if type(error).__name__ == "ResponseValidationError":
+        # The handler's own code says why its answer does not fit; else the likeliest causes.
+        return what_the_handler_returned(error) or FRAMEWORK_ERRORS[type(error).__name__][1]
     if type(error).__name__ in FRAMEWORK_ERRORS:
         return FRAMEWORK_ERRORS[type(error).__name__][1]
     if isinstance(error, TypeError) and any(clue in str(error) for clue in LIFESPAN_MISTAKES):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from items_course.advice import PACKAGE, close_to
-from items_course.loading import EXPECTED_NAMES
+from items_course.course import EXPECTED_NAMES
 
 
 def resolve_app_dir(raw: Path, invocation_dir: Path) -> Path:

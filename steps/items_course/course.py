@@ -19,6 +19,40 @@ PROGRESS_FILE = ".items-course.json"
 # The lesson section `items-course hint` shows after the advice for the current failure.
 WHEN_A_CHECK_FAILS = "When a check fails"
 
+# The package every snapshot and every learner's project holds.
+PACKAGE = "app"
+
+# The names each article module defines and the checks rely on, with what each one is.
+EXPECTED_NAMES: dict[str, dict[str, str]] = {
+    "database": {
+        "engine": "the SQLAlchemy engine (create_engine(...))",
+        "SessionLocal": "the session factory (sessionmaker(...))",
+        "Base": "the declarative base the models inherit from",
+        "get_db": "the dependency that yields a session and closes it",
+    },
+    "models": {"Item": "the ORM model of the items table"},
+    "schemas": {
+        "ItemCreate": "the schema of a POST body",
+        "ItemUpdate": "the schema of a PATCH body (every field optional)",
+        "ItemOut": "the schema of a response (includes id)",
+    },
+    "crud": {
+        name: "a CRUD function"
+        for name in ("get_items", "get_item", "create_item", "update_item", "delete_item")
+    },
+    "router": {"router": "the APIRouter with prefix /items"},
+    "main": {"app": "the FastAPI application", "lifespan": "the start-up context manager"},
+}
+
+STEP_OF_MODULE = {
+    "database": "01_database",
+    "models": "02_models",
+    "schemas": "03_schemas",
+    "crud": "04_crud",
+    "router": "05_router",
+    "main": "06_main",
+}
+
 
 @dataclass(frozen=True, order=True)
 class Step:

@@ -21,40 +21,11 @@ from types import ModuleType
 
 import pytest
 
-from items_course.advice import PACKAGE, close_to, hint_for, where_in
+from items_course.advice import PACKAGE, close_to, hint_for
+from items_course.course import EXPECTED_NAMES, STEP_OF_MODULE
+from items_course.learners_code import where_in
 from items_course.timeouts import LearnerCodeTimeout
 from items_course.wording import shortened
-
-# The names each article module defines and the checks rely on, with what each one is.
-EXPECTED_NAMES: dict[str, dict[str, str]] = {
-    "database": {
-        "engine": "the SQLAlchemy engine (create_engine(...))",
-        "SessionLocal": "the session factory (sessionmaker(...))",
-        "Base": "the declarative base the models inherit from",
-        "get_db": "the dependency that yields a session and closes it",
-    },
-    "models": {"Item": "the ORM model of the items table"},
-    "schemas": {
-        "ItemCreate": "the schema of a POST body",
-        "ItemUpdate": "the schema of a PATCH body (every field optional)",
-        "ItemOut": "the schema of a response (includes id)",
-    },
-    "crud": {
-        name: "a CRUD function"
-        for name in ("get_items", "get_item", "create_item", "update_item", "delete_item")
-    },
-    "router": {"router": "the APIRouter with prefix /items"},
-    "main": {"app": "the FastAPI application", "lifespan": "the start-up context manager"},
-}
-
-STEP_OF_MODULE = {
-    "database": "01_database",
-    "models": "02_models",
-    "schemas": "03_schemas",
-    "crud": "04_crud",
-    "router": "05_router",
-    "main": "06_main",
-}
 
 
 def is_app_module(name: str) -> bool:
@@ -220,7 +191,7 @@ class AppPackage:
 def _who_expects(module_name: str, asked_by: str | None) -> str:
     """'Step 03 (schemas)', plus where the file comes from when an earlier step wrote it."""
     if asked_by is None:
-        return "These checks"
+        return "This check"  # one outside the steps (each names the step it belongs to)
     who = "Step {} ({})".format(*asked_by.split("_", 1))
     written_in = STEP_OF_MODULE.get(module_name)
     if written_in is None or written_in == asked_by:

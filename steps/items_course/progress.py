@@ -20,7 +20,14 @@ import pytest
 
 from items_course.commands import check_command, lesson_path
 from items_course.course import step_after
-from items_course.shared_state import APP_DIR, BRIEF, HEADLINES, LOAD_FAILURES, RUN_RECORD
+from items_course.shared_state import (
+    APP_DIR,
+    BRIEF,
+    HEADLINES,
+    LOAD_FAILURES,
+    RUN_RECORD,
+    SHOWN,
+)
 
 STEP_IN_NODEID = re.compile(r"(?:^|/)steps/(\d\d_[a-z]+)/")
 # How each outcome reads in a step's line ("error": the check could not even start).
@@ -75,6 +82,8 @@ def first_failure_only(terminalreporter: pytest.TerminalReporter) -> Iterator[in
         kept = [report for report in reports if is_first(report)][:1]
         left_out += len(reports) - len(kept)
         stats[outcome] = kept
+        for report in kept:
+            _show_in_full(config, report)
     try:
         yield left_out
     finally:
@@ -83,6 +92,14 @@ def first_failure_only(terminalreporter: pytest.TerminalReporter) -> Iterator[in
                 stats[outcome] = reports
             else:
                 stats.pop(outcome, None)
+
+
+def _show_in_full(config: pytest.Config, report: pytest.TestReport) -> None:
+    """Give REPORT back the full text of its problem when it points to another report, which
+    this run does not print (see reports.point_back_at_repeats)."""
+    for shown in config.stash.get(SHOWN, {}).values():
+        if any(pointer is report for pointer in shown.pointers):
+            report.longrepr = shown.report.longrepr
 
 
 def _steps_of(reports: list[object]) -> Iterator[str]:

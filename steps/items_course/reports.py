@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from items_course.advice import FRAMEWORK_ERRORS, PACKAGE, framework_advice, runtime_hint
-from items_course.shared_state import APP_DIR, BRIEF, HEADLINES, LOAD_FAILURES, SHOWN
+from items_course.code_advice import a_checks_crash_on_a_learner_value
+from items_course.shared_state import (
+    APP_DIR,
+    BRIEF,
+    HEADLINES,
+    LOAD_FAILURES,
+    SHOWN,
+    ShownInFull,
+)
 from items_course.timeouts import LearnerCodeTimeout, find_timeout
 from items_course.wording import shortened
 
@@ -110,10 +118,12 @@ def error_in_learner_code(error: BaseException, check_file: Path, app_dir: Path)
     """
     if isinstance(error, (AssertionError, pytest.fail.Exception, pytest.skip.Exception)):
         return ""
-    lines = _frames_that_matter(error, check_file, app_dir)
-    hint = runtime_hint(error)
+    lines = without_repeats(_frames_that_matter(error, check_file, app_dir))
+    hint = runtime_hint(error, app_dir.resolve())
     if not hint and not any(PACKAGE + "/" in line for line in lines):
-        return ""  # not the learner's code: pytest's own report is the right one
+        # Not the learner's code: pytest's own report is the right one, unless the check's
+        # own line crashed on a value the learner's code gave it.
+        return a_checks_crash_on_a_learner_value(error, check_file)
     notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", []))
     return (
         f"{type(error).__name__}: {error}{notes}\n{WHERE_IT_HAPPENED}\n"
@@ -138,6 +148,23 @@ def _frames_that_matter(error: BaseException, check_file: Path, app_dir: Path | 
             continue
         lines.append(f"  {where}, line {frame.lineno}, in {frame.name}:\n      {frame.line}")
     return lines
+
+
+def without_repeats(lines: list[str]) -> list[str]:
+    """The same frame repeated (a function calling itself) shown once, with how often."""
+    kept: list[str] = []
+    repeats = 0
+    for line in lines:
+        if kept and line == kept[-1]:
+            repeats += 1
+            continue
+        if repeats:
+            kept.append(f"  (the frame above, {repeats} more times)")
+            repeats = 0
+        kept.append(line)
+    if repeats:
+        kept.append(f"  (the frame above, {repeats} more times)")
+    return kept
 
 
 def _learner_lines(error: LearnerCodeTimeout, check_file: Path, app_dir: Path | None) -> str:
@@ -170,10 +197,28 @@ def headline(error: BaseException, load_failures: dict[str, str]) -> str:
 
 
 def point_back_at_repeats(item: pytest.Item, report: pytest.TestReport, text: str) -> None:
-    """The second check to fail with the same message says so in one line."""
+    """Show a problem in full once, in the report printed first; the others point back to it.
+
+    pytest prints the checks that could not start (ERRORS: failures in setup) before those
+    that failed (FAILURES). When a setup error repeats a failure's text, the full text moves
+    to the error and the failure points back to it, so that "above" is true on the screen
+    (the terminal prints the reports only at the end of the run, so moving it is in time).
+    """
     shown_text = str(report.longrepr).partition(f"\n{WHERE_IT_HAPPENED}")[0]
     shown = item.config.stash.setdefault(SHOWN, {})
-    if shown_text not in shown:
-        shown[shown_text] = item.name
+    first = shown.get(shown_text)
+    if first is None:
+        shown[shown_text] = ShownInFull(item.name, report)
         return
-    report.longrepr = f"The same problem as in {shown[shown_text]} above: {text}"
+
+    def pointer(name: str) -> str:
+        return f"The same problem as in {name} above: {text}"
+
+    if report.when != "call" and first.report.when == "call":
+        first.pointers.append(first.report)
+        first.name, first.report = item.name, report
+        for earlier in first.pointers:
+            earlier.longrepr = pointer(item.name)
+        return
+    report.longrepr = pointer(first.name)
+    first.pointers.append(report)

@@ -6,6 +6,7 @@ watch server, pytest's own tests of plugins) each have their own state.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,20 @@ PACKAGES = pytest.StashKey[dict[Path, AppPackage]]()
 LOAD_FAILURES = pytest.StashKey[dict[str, str]]()
 # Set when a learner's run chose the short failure reports (see reports.configure).
 BRIEF = pytest.StashKey[bool]()
-# Failure text -> the check that showed it first (repeats point back to it).
-SHOWN = pytest.StashKey[dict[str, str]]()
+
+
+@dataclass
+class ShownInFull:
+    """A failure text shown in full: the check and report showing it, and the reports that
+    point back to it (kept so that the full text can move to a report printed earlier)."""
+
+    name: str
+    report: pytest.TestReport
+    pointers: list[pytest.TestReport] = field(default_factory=list)
+
+
+# Failure text -> where it is shown in full (repeats point back to it).
+SHOWN = pytest.StashKey[dict[str, ShownInFull]]()
 # nodeid -> one line: why the check failed.
 HEADLINES = pytest.StashKey[dict[str, str]]()
 # The wall-clock guard of this run (see timeouts).

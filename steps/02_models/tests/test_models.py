@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Engine, Float, Integer, String, insert, inspect, text
+from sqlalchemy import Boolean, Column, Engine, Float, Integer, String, insert, inspect, text
 from sqlalchemy.engine.interfaces import ReflectedColumn
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -75,6 +75,47 @@ def column_in(engine: Engine, name: str) -> ReflectedColumn:
     return found
 
 
+def declared_column(models: ModuleType, name: str) -> Column[Any] | None:
+    """The column Item declares for NAME in app/models.py, as SQLAlchemy holds it (or None)."""
+    table = getattr(models.Item, "__table__", None)
+    return table.c.get(name) if table is not None else None
+
+
+def what_fills(column: Column[Any]) -> str:
+    """ "default=''" or "server_default='0'": what fills the column when left out, else ""."""
+    if column.default is not None:
+        value = getattr(column.default, "arg", None)
+        shown = f"{value!r}" if not callable(value) else getattr(value, "__name__", "a function")
+        return f"default={shown}"
+    if column.server_default is not None:
+        value = getattr(column.server_default, "arg", None)
+        return f"server_default={str(getattr(value, 'text', value))!r}"
+    return ""
+
+
+def why_it_accepts_null(models: ModuleType, name: str) -> str:
+    """What in app/models.py makes the column NAME accept NULL ("" if it is not plain)."""
+    column = declared_column(models, name)
+    if column is None:
+        return ""
+    declared = column.nullable
+    if not isinstance(declared, bool):
+        return (
+            f" app/models.py declares {name} with nullable={declared!r}, which is not True or "
+            "False: any non-empty text counts as true, so the column accepts NULL. Write "
+            "nullable=False, without quotes."
+        )
+    annotation = str(getattr(models.Item, "__annotations__", {}).get(name, ""))
+    if "None" in annotation or "Optional" in annotation:
+        shown = annotation.replace("sqlalchemy.orm.base.", "").replace("typing.", "")
+        return (
+            f" app/models.py declares `{name}: {shown}`: with mapped_column, `| None` (or "
+            f"Optional) in the type is what makes a column accept NULL. Write `{name}: "
+            f"Mapped[{EXPECTED_TYPES[name][1].lower().replace('string', 'str')}]`."
+        )
+    return ""
+
+
 def raw_rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a plain SQL query: the stored values, with no ORM in between."""
     with engine.connect() as connection:
@@ -109,16 +150,25 @@ def test_a_fresh_database_gets_an_items_table(
     assert "items" in tables, f"{NO_ITEMS_TABLE}\n{why_no_items_table(database, models, tables)}"
 
 
-def test_items_has_exactly_the_five_columns(fresh_database: Engine) -> None:
+def test_items_has_exactly_the_five_columns(fresh_database: Engine, models: ModuleType) -> None:
     found = set(columns_in(fresh_database))
     expected = set(EXPECTED_TYPES)
+    # An attribute whose column has another name: Column("name", ...) names the column.
+    renamed = [
+        f"  Item.{attribute.key} is stored in a column called `{attribute.columns[0].name}`: "
+        f"the first text given to Column(...) is the column's name (Column(\""
+        f'{attribute.columns[0].name}", ...)); leave it out, or write "{attribute.key}".'
+        for attribute in inspect(models.Item).column_attrs
+        if attribute.key != attribute.columns[0].name
+    ]
     assert found == expected, (
         f"Expected the items table to have the columns {sorted(expected)}, "
         f"got {sorted(found)}.\n"
         f"  missing: {sorted(expected - found) or 'none'}\n"
         f"  unexpected: {sorted(found - expected) or 'none'}\n"
-        "What to check in app/models.py: one `name = Column(...)` line per column, spelt "
-        "exactly like this."
+        + "".join(line + "\n" for line in renamed)
+        + "What to check in app/models.py: one `<column> = Column(...)` line per column of the "
+        "list above, the attribute spelt exactly like the column."
     )
 
 
@@ -195,12 +245,17 @@ def described(indexed: list[list[Any]]) -> str:
 
 
 @pytest.mark.parametrize("column", ["title", "price"])
-def test_required_columns_are_not_null(fresh_database: Engine, column: str) -> None:
+def test_required_columns_are_not_null(
+    fresh_database: Engine, models: ModuleType, column: str
+) -> None:
     found = column_in(fresh_database, column)
     assert found["nullable"] is False, (
         f"Expected the column `{column}` to be NOT NULL (every item must have one), but the "
-        f"database accepts NULL there. What to check in app/models.py: "
-        f"`{column} = Column(..., nullable=False)`."
+        f"database accepts NULL there."
+        + (
+            why_it_accepts_null(models, column)
+            or f" What to check in app/models.py: `{column} = Column(..., nullable=False)`."
+        )
     )
 
 
@@ -223,6 +278,16 @@ def test_saving_an_item_without_a_required_field_fails(
         db.add(models.Item(**fields))
         refused = commit_is_refused(db)
 
+    column = declared_column(models, missing)
+    filled_by = what_fills(column) if column is not None and column.nullable is False else ""
+    if filled_by:
+        [(stored,)] = raw_rows(fresh_database, f"SELECT {missing} FROM items")
+        assert refused, (
+            f"Saving an item without `{missing}` worked: the column is NOT NULL, but its "
+            f"{filled_by} fills it in, so the item was stored with {missing} {stored!r}. A "
+            f"value every item must be given has no default. What to check in app/models.py: "
+            f"`{missing} = Column(..., nullable=False)` without {filled_by.split('=')[0]}=."
+        )
     assert refused, (
         f"Saving an item without `{missing}` worked, so the database now holds an item with "
         f"no {missing}. Expected the database to refuse it (IntegrityError). What to check in "

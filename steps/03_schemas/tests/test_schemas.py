@@ -11,6 +11,7 @@ The rules come from the schemas of the article:
 - is_available: true or false (optional, true by default).
 """
 
+import difflib
 from types import ModuleType
 from typing import Any
 
@@ -18,7 +19,7 @@ import factory
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 # How each field is written in the article's app/schemas.py, for the failure messages.
 HOW_TO_WRITE = {
@@ -105,17 +106,83 @@ def accepted(schema: type[BaseModel], body: dict[str, Any]) -> Any:
     except ValidationError as error:
         raise AssertionError(
             f"{schema.__name__} refused a valid body:\n  {shown(body)}\n{problems(error)}\n"
+            + inherited_requirements(schema, error)
             + advice_on(schema, fields_named_in(error) or set(body))
         ) from None
 
 
 def advice_on(schema: type[BaseModel], fields: set[str]) -> str:
-    """How the fields that drew a complaint should be written in app/schemas.py."""
+    """How the fields that drew a complaint should be written in app/schemas.py.
+
+    A name Pydantic complains about may be a field's alias (Field(alias="name")): the advice
+    is then about the field, and says that the alias is what Pydantic reads.
+    """
     if not fields:
         return "What to check in app/schemas.py: a validator of the whole model (no field named)."
-    return "What to check in app/schemas.py: the fields named above, written like\n  " + (
-        "\n  ".join(how_to_write(schema, field) for field in sorted(fields))
+    aliases = aliases_of(schema)
+    notes = [
+        f"`{name}` is the alias of the field {aliases[name]} (Field(alias={name!r})): Pydantic "
+        f"reads the key {name!r} instead of {aliases[name]!r}, so a body that sends "
+        f"{aliases[name]!r} is refused. Leave alias= out.\n"
+        for name in sorted(fields)
+        if name in aliases
+    ]
+    fields = {aliases.get(name, name) for name in fields}
+    return (
+        "".join(notes)
+        + "What to check in app/schemas.py: the fields named above, written like\n  "
+        + "\n  ".join(how_to_write(schema, field) for field in sorted(fields))
     )
+
+
+def aliases_of(schema: type[BaseModel]) -> dict[str, str]:
+    """{alias: field name} for each field of SCHEMA read under another name."""
+    found = {}
+    for name, info in schema.model_fields.items():
+        for alias in (info.alias, info.validation_alias):
+            if isinstance(alias, str) and alias != name:
+                found[alias] = name
+    return found
+
+
+def inherited_requirements(schema: type[BaseModel], error: ValidationError) -> str:
+    """Which required fields ItemUpdate got from a parent class, when Pydantic says they are
+    missing (every field of a PATCH body is optional; ItemCreate inherits required ones on
+    purpose)."""
+    if schema.__name__ != "ItemUpdate":
+        return ""
+    missing = sorted(
+        str(problem["loc"][0])
+        for problem in error.errors()
+        if problem["type"] == "missing" and problem["loc"]
+    )
+    parents: dict[str, list[str]] = {}
+    for field in missing:
+        owner = next(
+            (cls for cls in schema.__mro__ if field in vars(cls).get("__annotations__", {})), None
+        )
+        if owner is not None and owner is not schema:
+            parents.setdefault(owner.__name__, []).append(field)
+    return "".join(
+        f"{schema.__name__} inherits {', '.join(fields)} from {parent}, where "
+        f"{'it is' if len(fields) == 1 else 'they are'} required; {schema.__name__} has to "
+        "declare its own fields, each with a default (the article's "
+        f"`class {schema.__name__}(BaseModel):` and `title: str | None = None`...).\n"
+        for parent, fields in parents.items()
+    )
+
+
+def unknown_settings(schema: type[BaseModel]) -> str:
+    """The keys of SCHEMA's model_config that Pydantic has no setting for, with the one meant."""
+    known = set(ConfigDict.__annotations__)
+    lines = []
+    for key in sorted(set(schema.model_config) - known):
+        near = difflib.get_close_matches(key, sorted(known), n=1)
+        lines.append(
+            f"{schema.__name__}'s model_config has `{key}`, which is no setting of Pydantic's "
+            "(it ignores it)" + (f": did you mean `{near[0]}`?" if near else ".")
+        )
+    return "".join(line + "\n" for line in lines)
 
 
 def refusal(schema: type[BaseModel], body: dict[str, Any], field: str) -> ValidationError:
@@ -166,12 +233,27 @@ def test_item_create_accepts_every_valid_body_as_sent(
 ) -> None:
     item = accepted(schemas.ItemCreate, body)
     expected = {"description": None, "is_available": True, **body}
-    assert item.model_dump() == expected, (
+    got = item.model_dump()
+    assert got == expected, (
         f"ItemCreate changed a valid body on the way in.\n  sent:     {shown(body)}\n"
-        f"  expected: {shown(expected)}\n  got:      {shown(item.model_dump())}\n"
-        "What to check in app/schemas.py: ItemCreate should keep what the client sent and "
-        "fill in only the defaults (description None, is_available True); no model_config "
-        "option that changes values (such as str_strip_whitespace), and no validator that does."
+        f"  expected: {shown(expected)}\n  got:      {shown(got)}\n"
+        + "".join(
+            f"  {field}: "
+            + (
+                f"not sent, so its default gave {shown(got.get(field))}"
+                if field not in body
+                else f"sent {shown(body[field])}, became {shown(got.get(field))} (a "
+                f"{type(got.get(field)).__name__})"
+            )
+            + "\n"
+            for field in sorted(name for name in expected if got.get(name) != expected[name])
+        )
+        + advice_on(
+            schemas.ItemCreate, {name for name in expected if got.get(name) != expected[name]}
+        )
+        + "\nItemCreate keeps what the client sent and fills in only the defaults "
+        "(description None, is_available True): no model_config option that changes values "
+        "(such as str_strip_whitespace), and no validator that does."
     )
 
 
@@ -286,9 +368,23 @@ def test_item_out_reads_every_field_of_an_item_object(
     expected = {"id": item_id, **fields}
     got = out.model_dump()
     changed = sorted(name for name in expected if got.get(name) != expected[name])
+    absent = [name for name in changed if name not in got]
+    base = getattr(schemas, "ItemBase", None)
+    inherits = isinstance(base, type) and issubclass(schemas.ItemOut, base)
     assert not changed, (
         f"ItemOut did not copy the Item's attributes as they are: {', '.join(changed)} "
         f"changed.\n  expected: {shown(expected)}\n  got:      {shown(got)}\n"
+        + (
+            f"ItemOut has no field {', '.join(absent)}"
+            + (
+                ": the article's ItemOut inherits them, `class ItemOut(ItemBase):`."
+                if base is not None and not inherits
+                else "."
+            )
+            + "\n"
+            if absent
+            else ""
+        )
         + advice_on(schemas.ItemOut, set(changed))
         + "\n  (and no model_config option that changes values, such as str_strip_whitespace)"
     )
@@ -325,7 +421,7 @@ def read_as_item_out(schemas: ModuleType, item: Any) -> Any:
             # It read the object, but a field refused the stored value: the field's type.
             advice = advice_on(schemas.ItemOut, fields)
         else:
-            advice = (
+            advice = unknown_settings(schemas.ItemOut) + (
                 "What to check in app/schemas.py: ItemOut needs "
                 "`model_config = ConfigDict(from_attributes=True)` to read an object's "
                 "attributes (without it, Pydantic only reads dictionaries), and an `id: int` "

@@ -5,7 +5,11 @@ back with a brand-new session, after throwing away anything the first session di
 commit: that is what the next request (or the next server start) would see.
 """
 
+import ast
+import inspect
 import string
+import textwrap
+import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import ModuleType
@@ -15,6 +19,9 @@ import factory
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from items_course.wording import describe_value
+from pydantic import BaseModel
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, InvalidRequestError, NoResultFound
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import DetachedInstanceError
@@ -94,19 +101,28 @@ def differences(before: dict[str, Any], sent: dict[str, Any], after: dict[str, A
 
 def update(crud: ModuleType, schemas: ModuleType, db: Session, item_id: int, **sent: Any) -> Any:
     """Call crud.update_item with an ItemUpdate holding exactly the fields in `sent`."""
+    stored = db.execute(text("SELECT 1 FROM items WHERE id = :id"), {"id": item_id}).first()
+    missing, reason = False, ""
     try:
         result = crud.update_item(db, item_id, schemas.ItemUpdate(**sent))
     except IntegrityError as error:
-        reason = error.orig
+        reason = str(error.orig)
+    except AttributeError as error:
+        if error.obj is not None or stored is not None:
+            raise  # not the missing item's None: the learner's own error, shown as it is
+        reason = f"{type(error).__name__}: {error}{own_line(error, crud)}"
+        missing = True
     else:
-        if result is not None and not all(hasattr(result, field) for field in FIELDS):
-            pytest.fail(
-                f"update_item({item_id}, …) returned {result!r}; expected the updated item "
-                "(a models.Item), or None when no item has that id. What to check: "
-                "`return db_item` at the end of update_item.",
-                pytrace=False,
-            )
+        if result is not None:
+            expect_an_item(result, f"update_item(db, {item_id}, …)", "the updated item")
         return result
+    if missing:  # (failing outside `except`, so that the AttributeError is no part of it)
+        pytest.fail(
+            f"update_item(db, {item_id}, …) crashed: no item has id {item_id}, so get_item gave "
+            f"None, and the next lines used it ({reason}). What to check: `if not db_item: "
+            "return None` right after db_item = get_item(db, item_id).",
+            pytrace=False,
+        )
     pytest.fail(
         f"update_item({item_id}, ItemUpdate(**{sent!r})) tried to store NULL in a required "
         f"column: {reason}\n"
@@ -116,14 +132,111 @@ def update(crud: ModuleType, schemas: ModuleType, db: Session, item_id: int, **s
     )
 
 
+def expect_an_item(value: Any, call: str, wanted: str) -> None:
+    """Fail, saying what VALUE is, unless it is an item (a check would crash reading its id)."""
+    if all(hasattr(value, field) for field in ("id", *FIELDS)) and not isinstance(value, BaseModel):
+        return
+    pytest.fail(
+        f"{call} returned {what_it_is(value)}.\nIt must return {wanted} (a models.Item, with "
+        "its id).",
+        pytrace=False,
+    )
+
+
+def what_it_is(value: Any) -> str:
+    """What a returned value is, and the slip that usually gives it."""
+    if value is None:
+        return "None: the function ends without `return db_item` (or returns nothing)"
+    if isinstance(value, BaseModel):
+        return (
+            f"its {type(value).__name__} argument, the body the client sent, not the stored "
+            "models.Item made from it: `return db_item`"
+        )
+    if inspect.ismethod(value) or inspect.isfunction(value) or inspect.isbuiltin(value):
+        name = getattr(value, "__qualname__", getattr(value, "__name__", "?"))
+        return (
+            f"the {'method' if inspect.ismethod(value) else 'function'} {name} itself, never "
+            f"called: a missing `()` (`.{name.rpartition('.')[2]}()`)"
+        )
+    if isinstance(value, (int, str)):
+        return f"the {type(value).__name__} {value!r}, not the item (whose .id would hold it)"
+    return describe_value(value)
+
+
+def own_line(error: BaseException, crud: ModuleType) -> str:
+    """', at app/crud.py line N: <source>' for the last line of crud.py the error went through."""
+    file = getattr(crud, "__file__", None)
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if file and frame.filename == file
+    ]
+    if not frames:
+        return ""
+    return f", at app/crud.py line {frames[-1].lineno}: {(frames[-1].line or '').strip()}"
+
+
+def update_item_source(crud: ModuleType) -> tuple[ast.FunctionDef | None, int]:
+    """update_item's syntax tree and its first line in app/crud.py (None if unknown)."""
+    try:
+        lines, first = inspect.getsourcelines(crud.update_item)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None, 0
+    function = tree.body[0] if tree.body else None
+    return (function, first) if isinstance(function, ast.FunctionDef) else (None, 0)
+
+
+def update_advice(crud: ModuleType) -> str:
+    """UPDATE_ADVICE, after what update_item itself does that explains a wrong update."""
+    function, first = update_item_source(crud)
+    notes = []
+    parameters = {argument.arg for argument in function.args.args} if function else set()
+    for node in ast.walk(function) if function is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        line = first + node.lineno - 1
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        dropping = [
+            keyword.arg
+            for keyword in node.keywords
+            if keyword.arg in ("exclude_defaults", "exclude_none")
+        ]
+        if name in ("model_dump", "dict") and dropping:
+            notes.append(
+                f"update_item calls {ast.unparse(node)} (app/crud.py line {line}): "
+                f"{dropping[0]} leaves out a field the client sent with "
+                + ("its default value" if dropping[0] == "exclude_defaults" else "the value None")
+                + " (description=None, say), so that change is lost; exclude_unset=True keeps "
+                "exactly the fields sent."
+            )
+        target = node.args[0] if node.args else None
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and isinstance(target, ast.Name)
+            and target.id in parameters
+        ):
+            notes.append(
+                f"{ast.unparse(node)} (app/crud.py line {line}) changes `{target.id}`, the "
+                "function's own argument, not the stored item: setattr(db_item, key, value), "
+                "on the item get_item found."
+            )
+    return "".join(note + "\n" for note in notes) + UPDATE_ADVICE
+
+
 # --- create_item ---------------------------------------------------------------------------
 def create_item(crud: ModuleType, db: Session, item: Any) -> Any:
-    """crud.create_item(db, item), with advice when it refreshes an item it never saved."""
+    """crud.create_item(db, item), with advice when it refreshes an item it never saved, and a
+    failure that says what it returned when that is not an item."""
     try:
-        return crud.create_item(db, item)
+        created = crud.create_item(db, item)
     except InvalidRequestError as error:
         if "is not persistent" not in str(error):
             raise
+    else:
+        expect_an_item(created, f"create_item(db, {item!r})", "the stored item")
+        return created
     pytest.fail(
         "create_item failed: SQLAlchemy could not refresh the new item, because it was never "
         'saved in the database ("Instance … is not persistent within this Session"). '
@@ -218,7 +331,7 @@ def test_get_item_returns_the_item_with_that_id(
 ) -> None:
     _, wanted, _ = item_factory.create_batch(3)
 
-    found = crud.get_item(db_session, wanted.id)
+    found = get_item(crud, db_session, wanted.id)
 
     assert found is not None, f"get_item({wanted.id}) returned None, but that item is stored."
     assert found.id == wanted.id, (
@@ -231,9 +344,13 @@ def test_get_item_returns_the_item_with_that_id(
 def get_item(crud: ModuleType, db: Session, item_id: int) -> Any:
     """crud.get_item(db, item_id), with advice when it raises because no row matched."""
     try:
-        return crud.get_item(db, item_id)
+        found = crud.get_item(db, item_id)
     except NoResultFound:
         pass
+    else:
+        if found is not None:
+            expect_an_item(found, f"get_item(db, {item_id})", "the item with that id, or None")
+        return found
     pytest.fail(
         f"get_item({item_id}) raised NoResultFound: no item has that id, and get_item should "
         "then return None. What to check: .first() (it gives None when nothing matches), "
@@ -395,13 +512,13 @@ def test_update_item_with_only_a_price_keeps_the_other_fields(
 
     assert updated is not None, f"update_item returned None, but item {item_id} exists."
     problems = differences(before, {"price": 79.99}, fields_of(updated))
-    assert not problems, f"update_item returned a wrong item:\n{problems}\n{UPDATE_ADVICE}"
+    assert not problems, f"update_item returned a wrong item:\n{problems}\n{update_advice(crud)}"
     stored = read_back(db_session, item_id)
     assert stored is not None, f"Item {item_id} disappeared after update_item."
     problems = differences(before, {"price": 79.99}, stored)
     assert not problems, (
         f"After update_item(db, {item_id}, ItemUpdate(price=79.99)), a new session finds:\n"
-        f"{problems}\n{UPDATE_ADVICE}"
+        f"{problems}\n{update_advice(crud)}"
     )
 
 
@@ -422,7 +539,7 @@ def test_update_item_can_clear_the_description(
     problems = differences(before, {"description": None}, stored)
     assert not problems, (
         "Sending description=None must clear the description (it is the only way to remove "
-        f"one), and change nothing else. A new session finds:\n{problems}\n{UPDATE_ADVICE}"
+        f"one), and change nothing else. A new session finds:\n{problems}\n{update_advice(crud)}"
     )
 
 
@@ -488,12 +605,14 @@ def test_update_item_changes_exactly_the_fields_sent(
         assert returned is not None, f"{example}update_item returned None, but the item exists."
         problems = differences(before, sent, fields_of(returned))
         assert not problems, (
-            f"{example}update_item returned a wrong item:\n{problems}\n{UPDATE_ADVICE}"
+            f"{example}update_item returned a wrong item:\n{problems}\n{update_advice(crud)}"
         )
         stored = read_back(db, item_id)
         assert stored is not None, f"{example}The item disappeared after update_item."
         problems = differences(before, sent, stored)
-        assert not problems, f"{example}A new session then finds:\n{problems}\n{UPDATE_ADVICE}"
+        assert not problems, (
+            f"{example}A new session then finds:\n{problems}\n{update_advice(crud)}"
+        )
 
 
 # --- delete_item ---------------------------------------------------------------------------

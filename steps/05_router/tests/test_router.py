@@ -214,6 +214,49 @@ def status_and_body(response: Response) -> tuple[int, Any]:
         return response.status_code, response.text
 
 
+# How the article declares each query parameter, for a request the route wrongly refused.
+QUERY_PARAMETERS = {
+    "skip": "skip: int = Query(0, ge=0)",
+    "limit": "limit: int = Query(20, ge=1, le=100)",
+}
+
+
+def unexpected(response: Response, expected: int | str) -> str:
+    """'Expected 200, got 422: …', and why the route refused a valid request, when it did."""
+    message = f"Expected {expected}, got {response.status_code}: {response.text}"
+    _, body = status_and_body(response)
+    detail = body.get("detail") if response.status_code == 422 and isinstance(body, dict) else None
+    if not isinstance(detail, list):
+        return message
+    for error in detail:
+        location = list(error.get("loc", ())) if isinstance(error, dict) else []
+        if len(location) < 2:
+            continue
+        where, name = location[0], location[1]
+        declared = QUERY_PARAMETERS.get(str(name), f"{name}: int = Query(<default>, ...)")
+        if where == "query" and error.get("type") == "missing":
+            message += (
+                f"\nThe route declares the query parameter `{name}` without a default, so a "
+                f"request that leaves it out is refused; a client may always leave out skip "
+                f"and limit. What to check: `{declared}`."
+            )
+        elif where == "body" and error.get("type") == "missing":
+            schema = (
+                "schemas.ItemUpdate" if response.request.method == "PATCH" else "schemas.ItemCreate"
+            )
+            message += (
+                f"\nThe handler's body schema requires `{name}`, which this valid request "
+                f"leaves out. What to check: the body parameter is `item: {schema}`."
+            )
+        elif where == "query":
+            message += (
+                f"\nThe route refused the query parameter `{name}`: {error.get('msg')}. What to "
+                f"check: `{declared}`."
+            )
+        break
+    return message
+
+
 def refusal_problem(response: Response, field: str) -> str:
     """What is wrong with the answer to a request whose `field` is invalid ("" if nothing).
 
@@ -270,9 +313,10 @@ def test_post_creates_the_item_and_answers_201_with_it(
 
     response = client.post(ITEMS, json={**sent, "is_available": False})
 
-    assert response.status_code == 201, (
-        f"Expected 201 Created, got {response.status_code}: {response.text}\n"
-        "What to check: status_code=status.HTTP_201_CREATED on the POST route."
+    assert response.status_code == 201, unexpected(response, "201 Created") + (
+        "\nWhat to check: status_code=status.HTTP_201_CREATED on the POST route."
+        if response.status_code == 200
+        else ""
     )
     body = response.json()
     assert isinstance(body.get("id"), int), f"Expected the answer to include the new id: {body}"
@@ -285,7 +329,7 @@ def test_post_creates_the_item_and_answers_201_with_it(
 def test_post_fills_in_the_defaults(client: TestClient) -> None:
     response = client.post(ITEMS, json={"title": "Mechanical Keyboard", "price": 89.99})
 
-    assert response.status_code == 201, f"Expected 201, got {response.status_code}: {response.text}"
+    assert response.status_code == 201, unexpected(response, 201)
     body = response.json()
     shown = {field: body.get(field, "(left out)") for field in ("description", "is_available")}
     assert shown == {"description": None, "is_available": True}, (
@@ -312,7 +356,7 @@ def test_get_one_item_answers_200_with_it(
 
     response = client.get(f"{ITEMS}{wanted['id']}")
 
-    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    assert response.status_code == 200, unexpected(response, 200)
     assert response.json() == wanted, (
         f"GET should answer with the stored item.\n  stored: {wanted}\n  GET:    {response.json()}"
     )
@@ -500,7 +544,7 @@ def test_patch_with_only_a_price_keeps_the_other_fields(
 
     response = patch(client, before["id"], {"price": 79.99})
 
-    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    assert response.status_code == 200, unexpected(response, 200)
     [after] = stored_items()
     problems = differences(before, {"price": 79.99}, after)
     assert not problems, (
@@ -522,7 +566,7 @@ def test_patch_can_clear_the_description(
 
     response = patch(client, before["id"], {"description": None})
 
-    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    assert response.status_code == 200, unexpected(response, 200)
     [after] = stored_items()
     problems = differences(before, {"description": None}, after)
     assert not problems, (
@@ -562,10 +606,7 @@ def test_patch_changes_exactly_the_fields_sent(
     response = patch(client, item_id, sent)
 
     example = f"Stored item: {before}\nPATCH body: {sent}\n"
-    assert response.status_code == 200, (
-        f"{example}The body is valid, but the server answered {response.status_code}: "
-        f"{response.text}"
-    )
+    assert response.status_code == 200, f"{example}The body is valid. " + unexpected(response, 200)
     problems = differences(before, sent, response.json())
     assert not problems, f"{example}PATCH answered with a wrong item:\n{problems}\n{PATCH_ADVICE}"
     with Session(test_engine) as session:
@@ -624,7 +665,7 @@ def test_list_is_a_json_array_of_items(
 
     response = client.get(ITEMS)
 
-    assert response.status_code == 200, f"Expected 200, got {response.status_code}: {response.text}"
+    assert response.status_code == 200, unexpected(response, 200)
     listed = response.json()
     assert isinstance(listed, list), f"Expected a JSON array, got {listed!r}."
     expected_keys = set(schemas.ItemOut.model_fields)

@@ -5,6 +5,8 @@ tests/conftest.py), through pytest-alembic's `alembic_runner`, then looks at the
 the migrations produced. The last check runs `alembic upgrade head` as you would type it.
 """
 
+import ast
+import difflib
 import io
 import logging
 import re
@@ -23,6 +25,7 @@ from typing import Any
 import alembic.command
 import alembic.config
 import pytest
+from items_course.wording import describe_value
 from pytest_alembic import MigrationContext
 from pytest_alembic.plugin.error import AlembicTestFailure
 from pytest_alembic.tests import default
@@ -81,6 +84,11 @@ ADVICE_FOR_ERROR = {
         'SQLite cannot ALTER a column in place. Write it as `with op.batch_alter_table("items") '
         "as batch_op: batch_op.alter_column(...)`, and keep render_as_batch=True in env.py."
     ),
+    "Connection, url, or dialect_name is required": (
+        "context.configure(...) in run_migrations_offline() of alembic/env.py must be given the "
+        "database URL, which offline mode writes SQL for: `url=config.get_main_option("
+        '"sqlalchemy.url")` (or the app\'s SQLALCHEMY_DATABASE_URL).'
+    ),
     "provide a MetaData object": (
         "alembic/env.py must set `target_metadata = Base.metadata` (after `from app import "
         "models`); `alembic init` leaves it as None."
@@ -104,7 +112,12 @@ class Migrations:
     """
 
     runner: MigrationContext
-    root: Path
+    project: Any  # the AlembicProject of tests/conftest.py: where each Alembic file is
+    configure_calls: list[Any]  # what env.py gave context.configure, call by call
+
+    @property
+    def root(self) -> Path:
+        return Path(self.project.root)
 
     def upgrade(self, revision: str = "heads", *, start: str | None = None) -> None:
         self.run(
@@ -125,7 +138,14 @@ class Migrations:
         advice: str = MIGRATION_ADVICE,
         *,
         locate: bool = True,
+        env_first: bool = False,
     ) -> None:
+        """Run ACTION; if it raises, fail with Alembic's message, where it happened, and advice.
+
+        The advice comes from what env.py declared when `env_first` (a comparison with the
+        models depends on target_metadata), then from the error's text, then from the file
+        and function the error came from, else it is ADVICE.
+        """
         problem = ""
         try:
             # env.py logs every step to stderr ("INFO  [alembic.runtime.migration] ..."),
@@ -135,9 +155,43 @@ class Migrations:
                 action()
         except Exception as error:  # whatever the migrations raise, reported below
             problem = describe(error, self.root if locate else None)
+            specific = (self.metadata_problem() if env_first else "") or advice_for(problem, "")
+            located = advice_from_where(error, self.project) if locate else ""
+            advice = specific or located or advice
         if problem:  # failing outside `except` keeps Alembic's traceback out of the report
-            advice = advice_for(problem, advice)
             pytest.fail(f"{what}:\n{problem}\nWhat to check: {advice}", pytrace=False)
+
+    def metadata_problem(self) -> str:
+        """What is wrong with the target_metadata env.py gave Alembic ("" if nothing)."""
+        online = [call for call in self.configure_calls if "connection" in call.options]
+        if not online:
+            return ""
+        call = online[-1]
+        value = call.options.get("target_metadata")
+        if isinstance(value, MetaData) or (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(each, MetaData) for each in value)
+        ):
+            return ""
+        env = Path(call.file)
+        shown = self.project.shown(env.resolve()) if env.is_file() else "alembic/env.py"
+        declared = assignment_in(env, "target_metadata")
+        if value is None:
+            if "target_metadata" in call.options or declared is None or declared[1] == "None":
+                return ""  # left None on purpose: the advice for that error says what to do
+            return (
+                f"{shown} sets `target_metadata = {declared[1]}` (line {declared[0]}), but its "
+                f"context.configure(...) at line {call.line} is not given it, so Alembic "
+                "compares the database with no models at all. What to do: "
+                "`context.configure(connection=connection, target_metadata=target_metadata, ...)`."
+            )
+        where = f" (line {declared[0]}: `target_metadata = {declared[1]}`)" if declared else ""
+        return (
+            f"{shown} gives Alembic target_metadata = {describe_value(value)}{where}. Alembic "
+            "needs the MetaData object the models' tables are collected on, not the class or "
+            "module around it: `target_metadata = Base.metadata`."
+        )
 
 
 def advice_for(problem: str, general: str) -> str:
@@ -148,11 +202,11 @@ def advice_for(problem: str, general: str) -> str:
     return general
 
 
-def why_no_items_table(root: Path) -> str:
-    """NO_ITEMS_TABLE, or what the project's alembic/ files show to be the reason."""
-    env_file = root / "alembic" / "env.py"
-    env = env_file.read_text(encoding="utf-8") if env_file.is_file() else ""
-    migrations = sorted((root / "alembic" / "versions").glob("*.py"))
+def why_no_items_table(project: Any) -> str:
+    """NO_ITEMS_TABLE, or what the project's Alembic files show to be the reason."""
+    env_file = project.env
+    env = env_file.read_text(encoding="utf-8") if env_file and env_file.is_file() else ""
+    migrations = project.migration_files()
     if not migrations:
         if METADATA_LEFT_NONE.search(env):
             return (
@@ -168,9 +222,9 @@ def why_no_items_table(root: Path) -> str:
             'to run.\nWhat to do: `alembic revision --autogenerate -m "add items table"` in '
             "your project folder, then read the file it wrote."
         )
-    if migrations_create_items(root):
+    if migrations_create_items(project):
         return NO_ITEMS_TABLE
-    names = ", ".join(f"alembic/versions/{file.name}" for file in migrations)
+    names = ", ".join(project.shown(file) for file in migrations)
     causes = [
         "your app.db already had an items table (the app's create_all made it in step 06), "
         "so Alembic saw nothing to add;"
@@ -195,16 +249,17 @@ def why_no_items_table(root: Path) -> str:
     )
 
 
-def migrations_create_items(root: Path) -> bool:
-    """Whether a file in alembic/versions/ calls op.create_table("items", ...)."""
-    migrations = (root / "alembic" / "versions").glob("*.py")
-    return any(CREATES_ITEMS.search(file.read_text(encoding="utf-8")) for file in migrations)
+def migrations_create_items(project: Any) -> bool:
+    """Whether a migration file calls op.create_table("items", ...)."""
+    return any(
+        CREATES_ITEMS.search(file.read_text(encoding="utf-8")) for file in project.migration_files()
+    )
 
 
-def require_items_table(engine: Engine, root: Path) -> None:
+def require_items_table(engine: Engine, project: Any) -> None:
     """Fail, saying why, unless the migrations made the items table."""
     if "items" not in tables_in(engine):
-        pytest.fail(why_no_items_table(root), pytrace=False)
+        pytest.fail(why_no_items_table(project), pytrace=False)
 
 
 @contextmanager
@@ -237,8 +292,87 @@ def state_of(logger: logging.Logger) -> tuple[int, list[logging.Handler], bool, 
 
 
 @pytest.fixture
-def migrations(alembic_runner: MigrationContext, target: Any) -> Migrations:
-    return Migrations(alembic_runner, target.root)
+def migrations(
+    alembic_runner: MigrationContext, alembic_project: Any, configure_calls: list[Any]
+) -> Migrations:
+    return Migrations(alembic_runner, alembic_project, configure_calls)
+
+
+def assignment_in(file: Path, name: str) -> tuple[int, str] | None:
+    """(line, the source of the value) of the last top-level `NAME = ...` in FILE, if any."""
+    try:
+        source = file.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError):
+        return None
+    found = None
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            found = (node.lineno, ast.get_source_segment(source, value) or "")
+    return found
+
+
+def advice_from_where(error: BaseException, project: Any) -> str:
+    """Advice for an error by where it came from: a migration's upgrade() or downgrade(), or
+    env.py; with the name probably meant when the error is a misspelt one ("" if no file)."""
+    frame = last_frame_in(error, Path(project.root))
+    if frame is None:
+        return ""
+    file = Path(frame.filename).resolve()
+    shown = project.shown(file)
+    near = meant_name(error)
+    if any(file.is_relative_to(folder) for folder in project.version_folders):
+        if frame.name == "downgrade":
+            return (
+                f"downgrade() of {shown} undoes its upgrade() in reverse order: what upgrade() "
+                "made last goes first, and each step names something that still exists at that "
+                "point (the indexes before the table they belong to)."
+            ) + near
+        return (
+            f"the line above in {frame.name}() of {shown}; each op.* call there changes the "
+            "schema one step (op.create_table, op.add_column, batch_op.alter_column...)."
+        ) + near
+    if project.env is not None and file == project.env:
+        return (
+            f"the line above in {shown}. It imports the models (`from app import models`), "
+            "sets `target_metadata = Base.metadata`, and calls context.configure(...) and "
+            "context.run_migrations()."
+        ) + near
+    return near.strip()
+
+
+def last_frame_in(error: BaseException, root: Path) -> traceback.FrameSummary | None:
+    """The last frame of the project's files an error (or the one it re-raised) went through."""
+    last = None
+    seen: BaseException | None = error
+    while seen is not None:
+        for frame in traceback.extract_tb(seen.__traceback__):
+            file = Path(frame.filename).resolve()
+            if file.is_relative_to(root) and "site-packages" not in file.parts:
+                last = frame
+        seen = seen.__cause__ or seen.__context__
+    return last
+
+
+def meant_name(error: BaseException) -> str:
+    """' Did you mean `create_table` (not `create_tabel`)?' for a misspelt name, else ""."""
+    wanted, candidates = None, []
+    if isinstance(error, AttributeError) and error.name and error.obj is not None:
+        wanted, candidates = error.name, dir(error.obj)
+    elif isinstance(error, ImportError) and error.name:
+        found = re.match(r"cannot import name '(\w+)'", str(error))
+        module = sys.modules.get(error.name)
+        if found and module is not None:
+            wanted, candidates = found[1], list(vars(module))
+            files = getattr(module, "__path__", None)
+            if files:  # a package: its modules can be imported from it too
+                candidates += [path.stem for folder in files for path in Path(folder).glob("*.py")]
+    if wanted is None:
+        return ""
+    near = difflib.get_close_matches(wanted, sorted(set(candidates) - {wanted}), n=1, cutoff=0.75)
+    return f" Did you mean `{near[0]}` (not `{wanted}`)?" if near else ""
 
 
 def describe(error: BaseException, root: Path | None) -> str:
@@ -258,14 +392,7 @@ def describe(error: BaseException, root: Path | None) -> str:
         message = f"{type(error).__name__}: {error}"
     if root is None:
         return message
-    last = None
-    seen: BaseException | None = error
-    while seen is not None:  # from the error Alembic re-raised down to the original one
-        for frame in traceback.extract_tb(seen.__traceback__):
-            file = Path(frame.filename).resolve()
-            if file.is_relative_to(root) and "site-packages" not in file.parts:
-                last = frame
-        seen = seen.__cause__ or seen.__context__
+    last = last_frame_in(error, root)  # from the error Alembic re-raised down to the original
     if last is None:
         return message
     where = Path(last.filename).resolve().relative_to(root)
@@ -311,7 +438,7 @@ def test_alembic_files_are_in_the_project(alembic_files_problem: str) -> None:
 def test_the_history_has_exactly_one_latest_migration(migrations: Migrations) -> None:
     heads = migrations.runner.heads
     if not heads:
-        pytest.fail(why_no_items_table(migrations.root), pytrace=False)
+        pytest.fail(why_no_items_table(migrations.project), pytrace=False)
     if len(heads) > 1:
         pytest.fail(
             f"Expected one latest migration (one 'head'), found {len(heads)}: {heads}. Two "
@@ -329,7 +456,7 @@ def test_upgrade_head_creates_the_items_table(
 
     migrations.upgrade()
 
-    require_items_table(alembic_engine, migrations.root)
+    require_items_table(alembic_engine, migrations.project)
     columns = {column["name"] for column in inspect(alembic_engine).get_columns("items")}
     # The article's five columns, and any your models added since (with their migrations).
     expected = ITEMS_COLUMNS | set(models.Item.__table__.columns.keys())
@@ -347,7 +474,7 @@ def test_upgraded_items_table_keeps_the_models_rules(
     migrations: Migrations, alembic_engine: Engine
 ) -> None:
     migrations.upgrade()
-    require_items_table(alembic_engine, migrations.root)
+    require_items_table(alembic_engine, migrations.project)
 
     inspector = inspect(alembic_engine)
     nullable = {column["name"]: column["nullable"] for column in inspector.get_columns("items")}
@@ -374,7 +501,7 @@ def test_the_migrations_match_the_models(migrations: Migrations, alembic_engine:
     # Without the items table on both sides (no `from app import models` in env.py, and an
     # empty migration) the comparison below would find nothing to do and pass.
     migrations.upgrade()
-    require_items_table(alembic_engine, migrations.root)
+    require_items_table(alembic_engine, migrations.project)
 
     # After `upgrade head`, `revision --autogenerate` must find nothing left to do.
     migrations.run(
@@ -384,6 +511,7 @@ def test_the_migrations_match_the_models(migrations: Migrations, alembic_engine:
         advice="make a migration for the difference with `alembic revision --autogenerate "
         '-m "describe the change"`, read it, then run `alembic upgrade head`.',
         locate=False,  # the difference is the point, not where Alembic noticed it
+        env_first=True,  # Alembic compares with what env.py gave it as target_metadata
     )
 
 
@@ -392,7 +520,7 @@ def test_downgrade_base_removes_the_items_table(
     migrations: Migrations, alembic_engine: Engine
 ) -> None:
     migrations.upgrade()
-    require_items_table(alembic_engine, migrations.root)
+    require_items_table(alembic_engine, migrations.project)
 
     migrations.downgrade("base")
 
@@ -478,7 +606,7 @@ def test_stored_rows_survive_upgrading_to_head(
         )
         tried.append(revision)
     if not tried:
-        pytest.fail(why_no_items_table(migrations.root), pytrace=False)
+        pytest.fail(why_no_items_table(migrations.project), pytrace=False)
 
 
 def stored_titles_and_prices(engine: Engine) -> list[Any]:
@@ -492,11 +620,11 @@ def stored_titles_and_prices(engine: Engine) -> list[Any]:
 # --- As you would type it ------------------------------------------------------------------
 @pytest.mark.slow
 def test_alembic_upgrade_head_works_from_the_project_folder(
-    target: Any, alembic_files_problem: str, tmp_path: Path, database: ModuleType
+    alembic_project: Any, alembic_files_problem: str, tmp_path: Path, database: ModuleType
 ) -> None:
     if alembic_files_problem:
         pytest.fail(alembic_files_problem, pytrace=False)
-    project = copy_of_the_project(target.root, tmp_path)
+    project = copy_of_the_project(alembic_project, tmp_path)
 
     run_alembic(project, "upgrade", "head")
     # A fresh process: env.py alone must put the models on Base.metadata.
@@ -527,7 +655,7 @@ def test_alembic_upgrade_head_works_from_the_project_folder(
     if not {"items", "alembic_version"} <= tables:
         pytest.fail(
             f"After `alembic upgrade head`, {app_file} should hold items and alembic_version, got "
-            f"{sorted(tables)}.\n{why_no_items_table(target.root)}",
+            f"{sorted(tables)}.\n{why_no_items_table(alembic_project)}",
             pytrace=False,
         )
 
@@ -537,8 +665,7 @@ def test_alembic_upgrade_head_sql_prints_the_sql_and_touches_no_database(
 ) -> None:
     # `alembic upgrade head --sql` ("offline mode") prints the SQL for someone to review and
     # run by hand; env.py's run_migrations_offline() handles it, with no database connection.
-    settings = alembic.config.Config(str(migrations.root / "alembic.ini"), stdout=io.StringIO())
-    settings.set_main_option("sqlalchemy.url", migration_database_url.replace("%", "%%"))
+    settings = migrations.project.config(migration_database_url, stdout=io.StringIO())
     printed = io.StringIO()
     settings.output_buffer = printed  # where offline mode writes the SQL
 
@@ -548,10 +675,10 @@ def test_alembic_upgrade_head_sql_prints_the_sql_and_touches_no_database(
     )
 
     if "CREATE TABLE items" not in printed.getvalue() and not migrations_create_items(
-        migrations.root
+        migrations.project
     ):
         # Offline mode works; there is just no CREATE TABLE to print.
-        pytest.fail(why_no_items_table(migrations.root), pytrace=False)
+        pytest.fail(why_no_items_table(migrations.project), pytrace=False)
     assert "CREATE TABLE items" in printed.getvalue(), (
         f"`alembic upgrade head --sql` should print the CREATE TABLE items statement of your "
         f"first migration; it printed:\n{printed.getvalue()[-2000:]}\nWhat to check: "
@@ -565,15 +692,19 @@ def test_alembic_upgrade_head_sql_prints_the_sql_and_touches_no_database(
     )
 
 
-def copy_of_the_project(root: Path, tmp_path: Path) -> Path:
-    """A copy of app/, alembic/ and alembic.ini, so that app.db lands in the check's folder
-    and relative settings (prepend_sys_path = ., script_location) mean what they mean in
-    your project."""
-    project = tmp_path / "project"
+def copy_of_the_project(alembic_project: Any, tmp_path: Path) -> Path:
+    """A copy of app/, Alembic's folders, alembic.ini (and pyproject.toml), so that app.db
+    lands in the check's folder and relative settings (prepend_sys_path = .,
+    script_location) mean what they mean in your project."""
+    root, project = Path(alembic_project.root), tmp_path / "project"
     leave_out = shutil.ignore_patterns("__pycache__", "*.db", "*.db-*")
-    for part in ("app", "alembic"):
-        shutil.copytree(root / part, project / part, ignore=leave_out)
-    shutil.copy2(root / "alembic.ini", project / "alembic.ini")
+    folders = {root / "app", alembic_project.scripts, *alembic_project.version_folders}
+    for folder in sorted(path for path in folders if path is not None and path.is_dir()):
+        if folder.is_relative_to(root) and not (project / folder.relative_to(root)).exists():
+            shutil.copytree(folder, project / folder.relative_to(root), ignore=leave_out)
+    for file in (alembic_project.ini, alembic_project.toml):
+        if file is not None:
+            shutil.copy2(file, project / file.name)
     return project
 
 
