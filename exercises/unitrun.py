@@ -127,7 +127,7 @@ def fork_run(job):
         finally:
             os._exit(70)
     # In namespaces the run's supervisor kills it at the deadline: this is the fallback.
-    grace = 2.0 if job["sandbox"]["isolate"] else 0.0
+    grace = 2.0 if job["sandbox"]["isolate"] or job["sandbox"]["bwrap"] else 0.0
     fd = os.pidfd_open(pid)
     while True:
         left = deadline + grace - time.monotonic()
@@ -148,7 +148,8 @@ def fork_run(job):
     # What the run left: orphans come back here (a subreaper), and without namespaces the
     # processes of its user may live elsewhere too. None may see the next run.
     sweep_children()
-    if job["sandbox"]["isolate"] is None and job["sandbox"]["uid"] is not None:
+    isolated = job["sandbox"]["isolate"] or job["sandbox"]["bwrap"]
+    if not isolated and job["sandbox"]["uid"] is not None:
         kill_user(job["sandbox"]["uid"])
     return {"code": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "cpu": cpu}
 
@@ -253,7 +254,7 @@ def cache_dir() -> tuple[Path, bool]:
     fallback grading writes is read by a later isolated one."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "items-api-grader" / "hypothesis"
-    if sandbox.isolation().namespaces:
+    if sandbox.isolation().isolated:
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = folder.lstat()
@@ -549,7 +550,7 @@ class Grading:
             name = f"grading_plugin_{os.urandom(8).hex()}"
             self.plugins[examples] = name, text.replace("MARKER", self.marker)
         # Runs in namespaces of their own, that nothing of another run reaches.
-        self.isolated = self.user is not None and sandbox.isolation().namespaces
+        self.isolated = sandbox.runs_isolated(self.user)
         self.count = 0
 
     def run(self, name: str, edits: list[Variant], examples: int, report: bool) -> Run:
