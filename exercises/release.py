@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from exercises.spec import Exercise, ExerciseError, load, pinned_requirements
+from exercises.spec import Exercise, ExerciseError, load, locked_requirements
 
 _IGNORED = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.db", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache"
@@ -27,9 +27,9 @@ def release(exercise: Exercise, out: Path) -> list[Path]:
     shutil.copyfile(exercise.root / "README.md", out / "README.md")
     if exercise.public_tests.is_dir():
         shutil.copytree(exercise.public_tests, out / "tests" / "public", ignore=_IGNORED)
-    # The versions the exercise is graded with, for `pip install -r requirements.txt`.
-    requirements = "\n".join(pinned_requirements()) + "\n"
-    (out / "requirements.txt").write_text(requirements, encoding="utf-8")
+    # The versions (and hashes) the exercise is graded with, for `pip install -r
+    # requirements.txt`: the course's lock file, as the Gradescope bundle installs it.
+    (out / "requirements.txt").write_text(locked_requirements(), encoding="utf-8")
     return sorted(path for path in out.rglob("*") if path.is_file())
 
 

@@ -95,6 +95,9 @@ def child(job, fds):
     except Exception as error:
         os.write(2, f"The grader could not confine this process: {error}\n".encode())
         os._exit(SANDBOX_FAILED)
+    # As a fresh interpreter does: a write past the file size limit fails (EFBIG), it does
+    # not kill the command.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.chdir(job["cwd"])
     os.environ.clear()
     os.environ.update(job["env"])

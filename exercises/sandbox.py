@@ -302,8 +302,10 @@ class Isolation:
     def describe(self) -> str:
         """One line for the grader's output and report.html."""
         if self.mode == "bwrap":
-            user = "as root, each run as a user of its own" if os.geteuid() == 0 else (
-                f"as {_user_name()}, in a user namespace, with no capability"
+            user = (
+                "as root, each run as a user of its own"
+                if os.geteuid() == 0
+                else (f"as {_user_name()}, in a user namespace, with no capability")
             )
             return f"Runs isolated by bubblewrap ({BWRAP}), {user}."
         if self.mode == "namespaces":

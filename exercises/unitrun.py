@@ -64,7 +64,7 @@ from typing import Any
 
 from exercises import files, sandbox
 from exercises.confine import SANDBOX_FAILED
-from exercises.grade import learner_output
+from exercises.grade import learner_output, locate_project
 from exercises.spec import Exercise, ExerciseError
 
 PER_RUN_LIMIT = 30.0
@@ -103,6 +103,7 @@ def run(job):
     except Exception as error:
         os.write(2, f"The grader could not confine this run: {error}\n".encode())
         os._exit(SANDBOX_FAILED)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # as a fresh interpreter does (EFBIG)
     os.chdir(job["cwd"])
     # Hypothesis keeps its files in the run's own folder, not in a place runs share.
     set_hypothesis_home_dir(os.path.join(job["cwd"], ".hypothesis"))
@@ -521,6 +522,7 @@ class Grading:
         self.user = sandbox.sandbox_user()
         self.limits = sandbox.Limits.of(exercise, cpu_seconds=PER_RUN_LIMIT)
         copied = workdir / "learner"
+        submission, found = locate_project(submission, "tests")
         # Only tests/test_*.py, regular files with one name: no link is followed.
         report = files.copy_in(
             submission,
@@ -531,7 +533,7 @@ class Grading:
             file_limit=MAX_TEST_FILE_BYTES,
             accept=_is_test_file,
         )
-        self.notes: list[str] = list(report.notes)
+        self.notes: list[str] = ([found] if found else []) + list(report.notes)
         self.tests = copied / "tests"
         self.tests.mkdir(exist_ok=True)
         for extra in sorted(self.tests.iterdir()):
