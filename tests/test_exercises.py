@@ -24,7 +24,7 @@ from exercises.spec import (
     Exercise,
     exercise_names,
     load,
-    pinned_requirements,
+    locked_requirements,
 )
 
 EXERCISES = exercise_names()
@@ -390,9 +390,9 @@ def test_the_learners_copy_pins_what_the_grader_runs_with(name: str, tmp_path: P
     # A learner who installs other versions (or no email-validator, for EmailStr) could pass
     # the public tests at home and fail in grading.
     release(load(name), tmp_path / "handout")
-    pinned = (tmp_path / "handout" / "requirements.txt").read_text(encoding="utf-8").split()
-    assert pinned == pinned_requirements(), pinned
-    assert any(line.startswith("email-validator==") for line in pinned), pinned
+    pinned = (tmp_path / "handout" / "requirements.txt").read_text(encoding="utf-8")
+    assert pinned == locked_requirements(), pinned
+    assert "\nemail-validator==" in pinned, pinned
 
 
 @pytest.mark.parametrize("name", ["01_put", "04_new_column_migration", "06_property_tests"])
@@ -403,9 +403,12 @@ def test_the_gradescope_bundle_runs_this_grader(name: str, tmp_path: Path) -> No
         names = set(bundle.namelist())
         run = bundle.read("run_autograder").decode()
         setup = bundle.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "exercises/grade.py"} <= names
+        requirements = bundle.read("requirements.txt").decode()
+    assert {"setup.sh", "run_autograder", "requirements.txt", "exercises/grade.py"} <= names
     assert f"-m exercises.grade {name} /autograder/submission" in run
-    assert all(f"'{pin}'" in setup for pin in pinned_requirements()), setup
+    assert requirements == locked_requirements()
+    assert "pip install -q --require-hashes -r requirements.txt" in setup, setup
+    assert not any("/solution/" in n for n in names), "grading never reads the solution"
     assert "python3.11" in setup, "setup.sh must get a Python the grader runs on (3.11+)"
     assert "/autograder/results/results.json" in run
     assert not any(n.startswith("exercises/") and "/0" in n and name not in n for n in names), (

@@ -82,7 +82,7 @@ API_ATTACKS: dict[str, dict[str, str]] = {
                      for p in glob.glob(f"{place}/grade*") if Path(p) != mine]
             others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
             for pid in others:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0")[0].decode()
                 found.append(f"process {pid} ({command})")
             raise RuntimeError(f"LEAK-PROBE found={sorted(found)}")
             """
