@@ -551,3 +551,26 @@ def test_the_progress_bar_stays_silent_when_stderr_is_not_a_terminal(
     for done in range(1, 4):
         bar(done, 3)
     assert stream.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_the_github_workflow_runs_the_public_tests_as_the_learner_does(tmp_path: Path) -> None:
+    import yaml  # Schemathesis's dependency; only this test reads YAML
+
+    out = tmp_path / "classroom-01_put"
+    release(PUT, out, github=True)
+    flow = yaml.safe_load((out / ".github" / "workflows" / "public-tests.yml").read_text("utf-8"))
+    steps = flow["jobs"]["public-tests"]["steps"]
+    commands = [step["run"] for step in steps if "run" in step]
+    assert commands == [
+        "python -m pip install --require-hashes -r requirements.txt",
+        "python -m pytest tests/public",
+    ], commands
+    assert {"push", "pull_request"} <= set(flow[True] if True in flow else flow["on"])
+    # The test step, run here on a learner's finished copy, passes (and fails on the starter).
+    for name, status in (("starter", 1), ("solution", 0)):
+        if name == "solution":
+            shutil.copytree(PUT.solution / "app", out / "app", dirs_exist_ok=True)
+        command = [sys.executable, *commands[1].split()[1:], "-q", "-p", "no:cacheprovider"]
+        done = subprocess.run(command, cwd=out, capture_output=True, text=True, check=False)
+        assert done.returncode == status, f"{name}:\n{done.stdout[-2000:]}"
