@@ -73,6 +73,7 @@ from typing import Any, NoReturn
 SANDBOX_FAILED = 125
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
@@ -238,8 +239,20 @@ def tasks_of(uid: int) -> int:
 
 def private_mounts() -> None:
     """Give this process (and what it starts) a mount namespace of its own, private: the
-    mounts made in it are invisible to the machine and vanish with its last process."""
-    _check(_libc().unshare(_CLONE_NEWNS), "unshare")
+    mounts made in it are invisible to the machine and vanish with its last process.
+
+    As another user than root, inside a user namespace of its own that maps that user to
+    itself (where the kernel allows it), which is what lets it mount there."""
+    uid, gid = os.geteuid(), os.getegid()
+    if uid == 0:
+        _check(_libc().unshare(_CLONE_NEWNS), "unshare")
+    else:
+        _check(_libc().unshare(_CLONE_NEWUSER | _CLONE_NEWNS), "unshare")
+        for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny")):
+            with open(f"/proc/self/{name}", "w") as table:
+                table.write(text)
+        with open("/proc/self/gid_map", "w") as table:
+            table.write(f"{gid} {gid} 1")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
 
 
@@ -363,20 +376,21 @@ def _start_bwrap(box: dict[str, Any]) -> tuple[int, int, int]:
     argv = [*box["argv"], *extra, "--", box.get("placeholder", "cat")]
     feed_read, feed = os.pipe()
     echo, echo_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.dup2(feed_read, 0)
-            os.dup2(echo_write, 1)
-            low = 3
-            for fd in sorted(handed):
-                os.closerange(low, fd)
-                os.set_inheritable(fd, True)
-                low = fd + 1
-            os.closerange(low, 65536)
-            os.execv(argv[0], argv)
-        finally:
-            os._exit(SANDBOX_FAILED)
+    # posix_spawn, not fork: this process may be a large pre-warmed one, and a fork copies
+    # its page tables. Only the descriptors handed over reach bwrap (the others are not
+    # inheritable, or closed here: a server's listening socket must stay the run's alone).
+    actions = [(os.POSIX_SPAWN_DUP2, feed_read, 0), (os.POSIX_SPAWN_DUP2, echo_write, 1)]
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        with contextlib.suppress(OSError):
+            if fd > 2 and fd not in handed and os.get_inheritable(fd):
+                actions.append((os.POSIX_SPAWN_CLOSE, fd))
+    for fd in handed:
+        os.set_inheritable(fd, True)
+    try:
+        pid = os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions)
+    except OSError as error:
+        raise OSError(error.errno, f"bubblewrap ({argv[0]}): {error.strerror}") from None
     for fd in (*handed, feed_read, echo_write):
         os.close(fd)
     # The placeholder echoes a byte once it runs: by then every mount is in place.

@@ -800,11 +800,15 @@ def worker_area() -> Path:
 def enter_worker() -> None:
     """Set up a grading worker (call first, while it has one thread): a uid of its own for
     the runs, the parent of every orphan its runs leave (so they can be swept), and as
-    root with namespaces allowed a mount namespace of its own for the submissions' areas."""
+    root with namespaces allowed, or wherever bubblewrap works, a mount namespace of its own
+    for the submissions' areas."""
     with contextlib.suppress(OSError):
         confine.become_subreaper()
     claim_user()
-    if os.geteuid() == 0 and not os.environ.get("GRADER_NO_NAMESPACES"):
+    # As root, or (for bubblewrap) in a user namespace of the worker's own: its submissions'
+    # areas are size-capped tmpfs.
+    root = os.geteuid() == 0
+    if (root and not os.environ.get("GRADER_NO_NAMESPACES")) or isolation().mode == "bwrap":
         try:
             confine.private_mounts()
             _WORKER_MOUNTS.append(True)
