@@ -555,7 +555,7 @@ def test_the_progress_bar_stays_silent_when_stderr_is_not_a_terminal(
 
 @pytest.mark.slow
 def test_the_github_workflow_runs_the_public_tests_as_the_learner_does(tmp_path: Path) -> None:
-    import yaml  # Schemathesis's dependency; only this test reads YAML
+    import yaml  # type: ignore[import-untyped]  # Schemathesis's; only this test reads YAML
 
     out = tmp_path / "classroom-01_put"
     release(PUT, out, github=True)

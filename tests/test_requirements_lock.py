@@ -29,7 +29,7 @@ def _needed(requirement: Requirement, extras: set[str]) -> bool:
     """Whether REQUIREMENT applies here, for a package installed with EXTRAS."""
     if requirement.marker is None:
         return True
-    environment = default_environment()
+    environment = {key: str(value) for key, value in default_environment().items()}
     return any(
         requirement.marker.evaluate({**environment, "extra": extra}) for extra in ("", *extras)
     )
