@@ -15,8 +15,9 @@ This module is the one place that decides how a learner process is launched and 
   a user of its own: each grading worker claims an unused uid (`claim_user`), so that
   RLIMIT_NPROC counts one submission's processes only, and every process of that uid is
   killed when a submission's grading ends;
-* when the grader runs as root and the kernel allows it, lives in namespaces of its own
-  (`isolation()`): private /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders
+* wherever bubblewrap works (as root, or as any user where user namespaces are allowed), or
+  as root with the grader's own namespace code, lives in namespaces of its own
+  (`isolation()` decides which, once; `bwrap_box` says bubblewrap's options): private /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders
   covered (the repository, the hidden tests, the scratch folder of every grading), every
   other mount read-only, only its own folder and processes in sight, the machine's load
   and memory figures hidden, its own loopback network, and every process it started killed
@@ -27,7 +28,7 @@ This module is the one place that decides how a learner process is launched and 
   `scratch_mb` in the worker's own mount namespace, unmounted (everything in it freed at
   once, however deep) when the grading ends.
 
-Where namespaces are not available (not root, or a container without CAP_SYS_ADMIN), runs
+Where neither is available (not root and no bubblewrap, or a container that allows neither), runs
 share the machine's writable folders and a process a run starts can outlive it:
 `isolation_note()` says so, and the grader prints it once per batch.
 
