@@ -17,8 +17,9 @@ This module is the one place that decides how a learner process is launched and 
   killed when a submission's grading ends;
 * wherever bubblewrap works (as root, or as any user where user namespaces are allowed), or
   as root with the grader's own namespace code, lives in namespaces of its own
-  (`isolation()` decides which, once; `bwrap_box` says bubblewrap's options): private /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders
-  covered (the repository, the hidden tests, the scratch folder of every grading), every
+  (`isolation()` decides which, once; `bwrap_box` says bubblewrap's options): private
+  /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders covered (the
+  repository, the hidden tests, the scratch folder of every grading), every
   other mount read-only, only its own folder and processes in sight, the machine's load
   and memory figures hidden, its own loopback network, and every process it started killed
   when it ends. So two runs (of one submission, or of two submissions graded at once) can
