@@ -12,6 +12,8 @@ zygote (unitrun.py), and `enter(config)` is called there. CONFIG (JSON-able) say
 * `uid`, `gid`: the user to become (None: stay as we are);
 * `isolate`: None, or the namespaces to build, as `{"keep": [[path, writable], ...],
   "cover": [[path, megabytes, octal mode], ...]}`;
+* `bwrap`: None, or the sandbox bubblewrap builds, as `{"argv": [bwrap, options...],
+  "data": {path: text}, "userns": bool}` (see "With `bwrap`" below);
 * `deadline`: a time.monotonic() value after which the run is killed, or None.
 
 With `isolate` (root only), the process gets new mount, PID, IPC and network namespaces,
@@ -32,6 +34,15 @@ namespace, returns from `enter`. In there:
   loadavg, stat, meminfo, vmstat and the like read as a machine of their own (so the load
   and the memory other gradings use say nothing), and /sys/fs/cgroup is empty.
 
+With `bwrap` (root, or any user where the kernel allows user namespaces), bubblewrap builds
+the run's sandbox (the same mounts, namespaces and figures as above, described by sandbox.py)
+around a placeholder, `cat` as the namespace's PID 1 under the same seccomp filter; this
+process joins its namespaces (setns) and forks, as above: the caller stays outside as the
+run's supervisor and the child returns from `enter` inside, with no capability left. So the
+pre-warmed runner and zygote keep forking runs that imported nothing again, and bubblewrap
+still sets up every run. When the supervisor ends, bubblewrap and its placeholder die with
+it (`--die-with-parent`), and with PID 1 the kernel kills every process left in there.
+
 Always: no core dumps, the limits, the user, a parent-death signal (the run dies with the
 process that started it), and a seccomp filter that refuses the kernel keyring calls (the
 keyring of a user outlives its processes and no namespace here separates it: it would be a
@@ -47,6 +58,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import resource
 import select
@@ -61,6 +73,7 @@ from typing import Any, NoReturn
 SANDBOX_FAILED = 125
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
@@ -87,7 +100,7 @@ _SECCOMP_ARG0 = 16  # offset of the low half of the first argument in struct sec
 _AF_UNIX = 1
 
 # What a run reads instead of the machine's figures (see _hide_machine_figures).
-_MACHINE_FIGURES = {
+MACHINE_FIGURES = {
     "loadavg": "0.00 0.00 0.00 1/1 1\n",
     "stat": "cpu  0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\nprocesses 1\n"
     "procs_running 1\nprocs_blocked 0\nsoftirq 0\n",
@@ -226,8 +239,20 @@ def tasks_of(uid: int) -> int:
 
 def private_mounts() -> None:
     """Give this process (and what it starts) a mount namespace of its own, private: the
-    mounts made in it are invisible to the machine and vanish with its last process."""
-    _check(_libc().unshare(_CLONE_NEWNS), "unshare")
+    mounts made in it are invisible to the machine and vanish with its last process.
+
+    As another user than root, inside a user namespace of its own that maps that user to
+    itself (where the kernel allows it), which is what lets it mount there."""
+    uid, gid = os.geteuid(), os.getegid()
+    if uid == 0:
+        _check(_libc().unshare(_CLONE_NEWNS), "unshare")
+    else:
+        _check(_libc().unshare(_CLONE_NEWUSER | _CLONE_NEWNS), "unshare")
+        for name, text in (("uid_map", f"{uid} {uid} 1"), ("setgroups", "deny")):
+            with open(f"/proc/self/{name}", "w") as table:
+                table.write(text)
+        with open("/proc/self/gid_map", "w") as table:
+            table.write(f"{gid} {gid} 1")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
 
 
@@ -242,13 +267,17 @@ def unmount(path: str) -> None:
     _check(_libc().umount2(os.fsencode(path), _MNT_DETACH), path)
 
 
-def _close_fds_except(keep: int) -> None:
-    os.closerange(3, keep)
-    os.closerange(keep + 1, 65536)
+def _close_fds_except(*keep: int) -> None:
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
 
 
-def _supervise(pid: int, deadline: float | None) -> NoReturn:
-    """Wait for the namespace's PID 1, kill it at the deadline or on SIGTERM, end like it.
+def _supervise(pid: int, deadline: float | None, also: tuple[int, ...] = ()) -> NoReturn:
+    """Wait for the namespace's PID 1, kill it at the deadline or on SIGTERM, end like it
+    (killing ALSO then).
 
     Never returns, even on an error: what follows `enter` in the caller is meant for the
     confined process, and this one is outside the namespaces, as root.
@@ -262,6 +291,9 @@ def _supervise(pid: int, deadline: float | None) -> NoReturn:
                     os.kill(pid, signal.SIGKILL)
                     break
         _, status = os.waitpid(pid, 0)
+        for process in also:  # the sandbox's own processes (bwrap's): the rest dies with them
+            with contextlib.suppress(OSError):
+                os.kill(process, signal.SIGKILL)
         code = os.waitstatus_to_exitcode(status)
         if code >= 0:
             os._exit(code)
@@ -314,6 +346,116 @@ def _isolate(box: dict[str, Any], deadline: float | None) -> int:
     return alive
 
 
+_NAMESPACES = ("user", "mnt", "ipc", "net", "uts", "cgroup", "pid")  # the user first
+_CAP_LAST, _PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 63, 24, 47, 4
+_CAPABILITY_V3 = 0x20080522
+
+
+def _pipe_with(payload: bytes) -> int:
+    """The read end of a pipe that holds PAYLOAD and then ends (for bubblewrap's FD options)."""
+    read, write = os.pipe()
+    os.write(write, payload)
+    os.close(write)
+    return read
+
+
+def _start_bwrap(box: dict[str, Any]) -> tuple[int, int, int]:
+    """Start bubblewrap on its placeholder; returns (bwrap's pid, the placeholder's pid, the
+    write end of the placeholder's input: the sandbox lives while it is open) once the
+    sandbox stands."""
+    info, told = os.pipe()
+    handed = [told]
+    extra = ["--info-fd", str(told)]
+    program = _seccomp_program()
+    if program:  # the placeholder gets the runs' own filter
+        handed.append(_pipe_with(program))
+        extra += ["--seccomp", str(handed[-1])]
+    for path, text in box.get("data", {}).items():
+        handed.append(_pipe_with(text.encode()))
+        extra += ["--perms", "0444", "--ro-bind-data", str(handed[-1]), path]
+    argv = [*box["argv"], *extra, "--", box.get("placeholder", "cat")]
+    feed_read, feed = os.pipe()
+    echo, echo_write = os.pipe()
+    # posix_spawn, not fork: this process may be a large pre-warmed one, and a fork copies
+    # its page tables. Only the descriptors handed over reach bwrap (the others are not
+    # inheritable, or closed here: a server's listening socket must stay the run's alone).
+    actions = [(os.POSIX_SPAWN_DUP2, feed_read, 0), (os.POSIX_SPAWN_DUP2, echo_write, 1)]
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        with contextlib.suppress(OSError):
+            if fd > 2 and fd not in handed and os.get_inheritable(fd):
+                actions.append((os.POSIX_SPAWN_CLOSE, fd))
+    for fd in handed:
+        os.set_inheritable(fd, True)
+    try:
+        pid = os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions)
+    except OSError as error:
+        raise OSError(error.errno, f"bubblewrap ({argv[0]}): {error.strerror}") from None
+    for fd in (*handed, feed_read, echo_write):
+        os.close(fd)
+    # The placeholder echoes a byte once it runs: by then every mount is in place.
+    os.write(feed, b"\n")
+    ready = os.read(echo, 1)
+    os.close(echo)
+    said = b""
+    while chunk := os.read(info, 4096):
+        said += chunk
+    os.close(info)
+    if ready != b"\n" or not said:
+        os.waitpid(pid, 0)
+        raise OSError(errno.EPERM, "bubblewrap could not build the sandbox (see above)")
+    return pid, int(json.loads(said)["child-pid"]), feed
+
+
+def _join(pid: int) -> None:
+    """Enter every namespace of the process PID that differs from ours (the user's first).
+    All are opened first: once in its mount namespace, /proc is the sandbox's."""
+    joining = []
+    for name in _NAMESPACES:
+        theirs = f"/proc/{pid}/ns/{name}"
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(theirs).st_ino != os.stat(f"/proc/self/ns/{name}").st_ino:
+                joining.append((name, os.open(theirs, os.O_RDONLY | os.O_CLOEXEC)))
+    for name, fd in joining:
+        try:
+            _check(_libc().setns(fd, 0), f"setns {name}")
+        finally:
+            os.close(fd)
+
+
+def _drop_capabilities() -> None:
+    """Give up every capability (joining a user namespace grants them all, in there)."""
+    libc = _libc()
+    for cap in range(_CAP_LAST + 1):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = struct.pack("=Ii", _CAPABILITY_V3, 0)
+    _check(libc.capset(header, bytes(24)), "capset")
+
+
+def _enter_bwrap(box: dict[str, Any], deadline: float | None) -> int:
+    """Join the sandbox bubblewrap builds and fork (see the module's docstring); returns, in
+    the confined child only, the read end of a pipe that reads EOF once the supervisor is
+    gone."""
+    here = os.getcwd()
+    bwrap, placeholder, feed = _start_bwrap(box)
+    _join(placeholder)
+    os.chdir(here)  # joining the mount namespace took us to its root
+    alive, held = os.pipe()
+    pid = os.fork()  # the first process of the new PID namespace that is not bwrap's
+    if pid:
+        os.close(alive)
+        _close_fds_except(held, feed)  # what the run holds is the run's alone
+        _supervise(pid, deadline, also=(placeholder, bwrap))
+    os.close(held)
+    os.close(feed)
+    _die_with_parent(alive)
+    if box.get("userns"):
+        _drop_capabilities()
+    return alive
+
+
 def _hide_machine_figures(memory: int) -> None:
     """Cover /sys/fs/cgroup with an empty folder and the machine-wide figures of /proc with
     files of a machine of their own (best effort: a kernel that refuses leaves them)."""
@@ -325,7 +467,7 @@ def _hide_machine_figures(memory: int) -> None:
     except OSError:
         return
     kilobytes = memory // 1024 if memory else 1024 * 1024
-    for name, text in _MACHINE_FIGURES.items():
+    for name, text in MACHINE_FIGURES.items():
         target = f"/proc/{name}"
         if not os.path.exists(target):
             continue
@@ -344,12 +486,14 @@ def _hide_machine_figures(memory: int) -> None:
         _mount(None, folder, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
 
 
-def _install_seccomp() -> None:
-    """Refuse the keyring and io_uring calls with ENOSYS, socket(AF_UNIX, ...) with EACCES,
-    and every call of another ABI (x32, 32-bit) with ENOSYS."""
+def _seccomp_program() -> bytes:
+    """The filter as a compiled BPF program (struct sock_filter[], what bubblewrap's
+    --seccomp reads): refuse the keyring and io_uring calls with ENOSYS,
+    socket(AF_UNIX, ...) with EACCES, and every call of another ABI (x32, 32-bit) with
+    ENOSYS. Empty on a machine this module knows no numbers for."""
     known = _SYSCALLS.get(os.uname().machine)
     if known is None:
-        return
+        return b""
     arch, calls, socket_call = known
     deny = _SECCOMP_RET_ERRNO | errno.ENOSYS
     refuse = _SECCOMP_RET_ERRNO | errno.EACCES
@@ -367,9 +511,16 @@ def _install_seccomp() -> None:
     program.append((_BPF_LD_W_ABS, 0, 0, _SECCOMP_ARG0))
     program.append((_BPF_JEQ_K, 1, 0, _AF_UNIX))
     program += [(_BPF_RET_K, 0, 0, _SECCOMP_RET_ALLOW), (_BPF_RET_K, 0, 0, refuse)]
-    code = b"".join(struct.pack("=HBBI", op, true, false, k) for op, true, false, k in program)
+    return b"".join(struct.pack("=HBBI", op, true, false, k) for op, true, false, k in program)
+
+
+def _install_seccomp() -> None:
+    """Install the filter of `_seccomp_program` on this process."""
+    code = _seccomp_program()
+    if not code:
+        return
     buffer = ctypes.create_string_buffer(code, len(code))
-    fprog = _SockFprog(len(program), ctypes.cast(buffer, ctypes.c_void_p))
+    fprog = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     libc = _libc()
     _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     _check(libc.prctl(_PR_SET_SECCOMP, 2, ctypes.byref(fprog), 0, 0), "seccomp")
@@ -414,7 +565,9 @@ def enter(config: dict[str, Any]) -> None:
     die_with(parent)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     alive = -1
-    if config.get("isolate"):
+    if config.get("bwrap"):
+        alive = _enter_bwrap(config["bwrap"], config.get("deadline"))
+    elif config.get("isolate"):
         box = dict(config["isolate"], memory=config["memory"])
         alive = _isolate(box, config.get("deadline"))
     _install_seccomp()

@@ -1,8 +1,11 @@
 """Build an autograder bundle: `python -m exercises.export gradescope EXERCISE --out FILE.zip`.
 
-The zip holds setup.sh, run_autograder and the grader with this one exercise. On
-Gradescope, run_autograder grades /autograder/submission with the same grader as
-`python -m exercises.grade`, and copies its results.json where Gradescope reads it.
+The zip holds setup.sh, run_autograder, requirements.txt (the course's lock file, for the
+grader's own packages and what they require) and the grader with this one exercise, less its
+solution. On Gradescope, setup.sh builds the grader's environment from requirements.txt;
+run_autograder grades /autograder/submission with the same grader as `python -m
+exercises.grade` and copies its results.json where Gradescope reads it, or, when the grader
+fails, writes one that says so (score 0).
 """
 
 from __future__ import annotations
@@ -13,50 +16,91 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from exercises.spec import EXERCISES_DIR, Exercise, ExerciseError, load, pinned_requirements
+from exercises.spec import EXERCISES_DIR, Exercise, ExerciseError, load, locked_requirements
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
 set -euo pipefail
-apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip
-# The grader needs Python 3.11 or newer (tomllib); Ubuntu 22.04 images have 3.10.
+cd "$(dirname "$0")"
+# The grader needs Python 3.11 or newer (tomllib), with venv; Ubuntu 22.04 images have 3.10.
+# bubblewrap isolates each run of learner code where the container allows it.
+has_python() {
+  "$1" -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
+}
 python=python3
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  apt-get install -y -q python3.11 python3.11-venv
-  python=python3.11
+if ! has_python python3 || ! command -v bwrap >/dev/null; then
+  apt-get update -q
+  apt-get install -y -q python3 python3-venv bubblewrap
+  if ! has_python python3; then
+    apt-get install -y -q python3.11 python3.11-venv
+    python=python3.11
+  fi
 fi
+# The grader's environment: the course's lock file (the versions and hashes CI tested).
 "$python" -m venv /opt/grader-venv
-/opt/grader-venv/bin/pip install -q {requirements}
+/opt/grader-venv/bin/pip install -q --require-hashes -r requirements.txt
 # The sandbox users (a uid of its own per grading worker) must be able to run this Python.
 chmod -R a+rX /opt/grader-venv
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for each submission, as root, in a fresh container.
+# Gradescope runs this for each submission, as root, in a fresh container. Whatever happens,
+# it leaves a results.json: without one Gradescope says "The autograder failed to execute".
 set -uo pipefail
 cd /autograder/source
-# Only root may read the grader, the hidden tests and the solution; submissions run as other users.
+mkdir -p /autograder/results
+results=/autograder/results/results.json
+# Only root may read the grader and the hidden tests; submissions run as other users.
 chmod -R go-rwx /autograder/source
+rm -rf /autograder/grading
+# The grader's log (how runs are isolated, any traceback) goes to the autograder output,
+# which only the course staff see.
 /opt/grader-venv/bin/python -m exercises.grade {exercise} /autograder/submission \\
     --out /autograder/grading --jobs 1
-mkdir -p /autograder/results
-cp /autograder/grading/submission/results.json /autograder/results/results.json
+status=$?
+if [ "$status" -eq 0 ] && cp /autograder/grading/submission/results.json "$results"; then
+  exit 0
+fi
+echo "run_autograder: the grader failed (exit status $status); results.json says so" >&2
+message="The autograder failed on this submission (exit status $status): this is not your \\
+fault. Your instructor has been told (the autograder output shows them what went wrong) \\
+and will grade it again; you need not submit again."
+cat > "$results" <<EOF
+{{
+  "score": 0,
+  "output": "$message",
+  "output_format": "text",
+  "visibility": "visible",
+  "stdout_visibility": "hidden",
+  "extra_data": {{"grader_error": true, "exit_status": $status}},
+  "tests": []
+}}
+EOF
 """
+
+# The grader's modules a grading never imports (the instructor's tools).
+_NOT_FOR_GRADING = {"benchmark.py", "export.py", "release.py"}
+# What grading never reads of an exercise: its reference solution.
+_NOT_GRADED = ("solution",)
 
 
 def bundle_files(exercise: Exercise) -> dict[str, bytes]:
-    """Every file of the bundle, by its path inside the zip."""
+    """Every file of the bundle, by its path inside the zip: the two scripts, the locked
+    requirements, the grader and this exercise's statement, starter and tests (never its
+    solution)."""
     files: dict[str, bytes] = {
-        "setup.sh": SETUP_SH.format(
-            requirements=" ".join(f"'{r}'" for r in pinned_requirements())
-        ).encode(),
+        "setup.sh": SETUP_SH.encode(),
         "run_autograder": RUN_AUTOGRADER.format(exercise=exercise.name).encode(),
+        "requirements.txt": locked_requirements().encode(),
     }
     for path in sorted(EXERCISES_DIR.glob("*.py")):
-        files[f"exercises/{path.name}"] = path.read_bytes()
+        if path.name not in _NOT_FOR_GRADING:
+            files[f"exercises/{path.name}"] = path.read_bytes()
     for path in sorted(exercise.root.rglob("*")):
         relative = path.relative_to(exercise.root)
-        if path.is_file() and "__pycache__" not in relative.parts and path.suffix != ".db":
+        if relative.parts[0] in _NOT_GRADED or "__pycache__" in relative.parts:
+            continue
+        if path.is_file() and path.suffix != ".db":
             files[f"exercises/{exercise.name}/{relative.as_posix()}"] = path.read_bytes()
     return files
 

@@ -26,10 +26,12 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib.util
+import os
 import re
 import shutil
 import signal
 import sqlite3
+import stat
 import sys
 import tempfile
 import threading
@@ -410,16 +412,57 @@ def run_checks(
     return outcomes
 
 
+# Folders an archive tool adds that are never the learner's project.
+_NOT_A_PROJECT = ("__MACOSX",)
+
+
+def locate_project(submission: Path, marker: str) -> tuple[Path, str | None]:
+    """The folder of SUBMISSION that holds MARKER (app/, or tests/ for unit exercises):
+    SUBMISSION itself, or its one folder that does, one or two levels down (a zip of the
+    project folder, `01_put/app/`); with a note saying where it was found. No link is
+    followed."""
+
+    def holds(folder: Path) -> bool:
+        with contextlib.suppress(OSError):
+            return stat.S_ISDIR(os.lstat(folder / marker).st_mode)
+        return False
+
+    def folders(parent: Path) -> list[Path]:
+        with contextlib.suppress(OSError), os.scandir(parent) as entries:
+            return sorted(
+                Path(entry.path)
+                for entry in entries
+                if entry.is_dir(follow_symlinks=False)
+                and not entry.name.startswith(".")
+                and entry.name not in _NOT_A_PROJECT
+            )
+        return []
+
+    if holds(submission):
+        return submission, None
+    level = [submission]
+    for _ in range(2):
+        level = [child for parent in level for child in folders(parent)]
+        found = [folder for folder in level if holds(folder)]
+        if len(found) == 1:
+            where = found[0].relative_to(submission).as_posix()
+            return found[0], f"Graded the project in {where}/ (its {marker}/ folder is there)."
+        if found:
+            return submission, None  # several: which one is meant is not ours to guess
+    return submission, None
+
+
 def grade_api(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Outcome], str]:
     """Grade an API exercise: (outcomes, a note for the whole submission)."""
     project = workdir / "project"
     private = workdir / "grader"
     private.mkdir(mode=0o700)
     user = sandbox.sandbox_user()
+    submission, found = locate_project(submission, "app")
     copied = files.copy_in(
         submission, project, API_ENTRIES, owner=user, budget=MAX_SUBMISSION_BYTES
     )
-    notes = list(copied.notes)
+    notes = ([found] if found else []) + list(copied.notes)
     if not (project / "app").is_dir():
         notes.append("The submission has no app/ folder: nothing could be graded.")
     checks = hidden_checks(exercise)
@@ -568,6 +611,7 @@ def grade_batches(
         ]
         # Probed here as in the workers (same user, same machine), while they start.
         warning = sandbox.isolation_note() or ""
+        isolation = sandbox.isolation().describe()
         total = len(work)
         done = [0]
 
@@ -590,7 +634,7 @@ def grade_batches(
             reports.write_results(batch.out / name / "results.json", result)
         reports.write_gradebook(batch.out / "gradebook.csv", batch.exercise, ordered)
         reports.write_junit(batch.out / "junit.xml", batch.exercise, ordered)
-        reports.write_report(batch.out / "report.html", batch.exercise, ordered, warning)
+        reports.write_report(batch.out / "report.html", batch.exercise, ordered, warning, isolation)
         reports.write_problems(batch.out / "grader-errors.log", problems[number])
         ordered_batches.append(ordered)
     return ordered_batches
@@ -653,6 +697,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [str(path) for path in args.submissions if not path.is_dir()]
     if missing:
         parser.error(f"not a folder: {', '.join(missing)}")
+    print(sandbox.isolation().describe(), file=sys.stderr)
     warning = sandbox.isolation_note()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)

@@ -73,9 +73,12 @@ def results_json(
     summary = f"{exercise.title}: {score:g} / {exercise.max_score:g} points."
     return {
         "score": score,
-        "max_score": exercise.max_score,
         "execution_time": round(elapsed, 2),
         "output": printable(summary + ("\n" + note if note else "")),
+        # Plain text, shown as written: Gradescope's default (simple_format) renders the
+        # output as sanitised HTML, where a traceback's `<module>` disappears.
+        "output_format": "text",
+        "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -205,9 +208,12 @@ def most_common_failure(results: Results, number: int) -> str:
     return f"{textwrap.shorten(line, 300)} ({count} of {first_lines.total()})"
 
 
-def write_report(path: Path, exercise: Exercise, results: Results, warning: str = "") -> None:
+def write_report(
+    path: Path, exercise: Exercise, results: Results, warning: str = "", isolation: str = ""
+) -> None:
     """A self-contained HTML page: summary, per-test pass rates and most common failure,
-    score histogram, per-learner; WARNING (about the grading itself), if any, first."""
+    score histogram, per-learner; WARNING (about the grading itself), if any, first, and
+    ISOLATION (how runs were kept apart: sandbox.Isolation.describe) under the summary."""
     scores = [float(result["score"]) for result in results.values()]
     count = len(scores) or 1
     rows = []
@@ -255,6 +261,7 @@ td, th {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; }}
 {f'<p class="warning"><strong>Warning:</strong> {shown_warning}</p>' if warning else ""}
 <p>{len(scores)} submission(s); mean {mean:.2f}, median {median:g}, out of
 {exercise.max_score:g} points.</p>
+{f'<p class="isolation">{html.escape(printable(isolation))}</p>' if isolation else ""}
 <h2>Score distribution</h2>
 {histogram_svg(scores, exercise.max_score)}
 <h2>Tests</h2>

@@ -77,9 +77,10 @@ def child(job, fds):
     os.dup2(out, 1)
     os.dup2(out, 2)
     moved = {}
+    above = max([*fds, *job["fds"]]) + 1  # within RLIMIT_NOFILE, which may be 1024
     for fd, target in extra.items():
         # Above every target first, so that no dup2 below clobbers one not yet moved.
-        moved[fcntl.fcntl(fd, fcntl.F_DUPFD, 10000)] = target
+        moved[fcntl.fcntl(fd, fcntl.F_DUPFD, above)] = target
     for fd, target in moved.items():
         os.dup2(fd, target)
     keep = sorted(set(moved.values()))
@@ -95,6 +96,9 @@ def child(job, fds):
     except Exception as error:
         os.write(2, f"The grader could not confine this process: {error}\n".encode())
         os._exit(SANDBOX_FAILED)
+    # As a fresh interpreter does: a write past the file size limit fails (EFBIG), it does
+    # not kill the command.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.chdir(job["cwd"])
     os.environ.clear()
     os.environ.update(job["env"])
@@ -167,6 +171,8 @@ def main():
             if pid == 0:
                 try:
                     child(job, fds)
+                except BaseException:
+                    traceback.print_exc()  # on the command's output, for the grader to show
                 finally:
                     os._exit(70)
             for fd in fds:

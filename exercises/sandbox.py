@@ -15,9 +15,11 @@ This module is the one place that decides how a learner process is launched and 
   a user of its own: each grading worker claims an unused uid (`claim_user`), so that
   RLIMIT_NPROC counts one submission's processes only, and every process of that uid is
   killed when a submission's grading ends;
-* when the grader runs as root and the kernel allows it, lives in namespaces of its own
-  (`isolation()`): private /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders
-  covered (the repository, the hidden tests, the scratch folder of every grading), every
+* wherever bubblewrap works (as root, or as any user where user namespaces are allowed), or
+  as root with the grader's own namespace code, lives in namespaces of its own
+  (`isolation()` decides which, once; `bwrap_box` says bubblewrap's options): private
+  /tmp, /var/tmp, /dev/shm and /run/lock, the grader's own folders covered (the
+  repository, the hidden tests, the scratch folder of every grading), every
   other mount read-only, only its own folder and processes in sight, the machine's load
   and memory figures hidden, its own loopback network, and every process it started killed
   when it ends. So two runs (of one submission, or of two submissions graded at once) can
@@ -27,7 +29,7 @@ This module is the one place that decides how a learner process is launched and 
   `scratch_mb` in the worker's own mount namespace, unmounted (everything in it freed at
   once, however deep) when the grading ends.
 
-Where namespaces are not available (not root, or a container without CAP_SYS_ADMIN), runs
+Where neither is available (not root and no bubblewrap, or a container that allows neither), runs
 share the machine's writable folders and a process a run starts can outlive it:
 `isolation_note()` says so, and the grader prints it once per batch.
 
@@ -43,6 +45,7 @@ import json
 import math
 import os
 import pwd
+import shutil
 import signal
 import socket
 import stat
@@ -165,7 +168,7 @@ def sandbox_user() -> tuple[int, int] | None:
     /root, say), or when GRADER_KEEP_USER=1 is set.
     """
     user = _CLAIMED[0] if _CLAIMED else _nobody()
-    if user is None or isolation().namespaces:
+    if user is None or isolation().isolated:
         return user
     try:
         probe = subprocess.run(
@@ -277,35 +280,69 @@ def interpreter_reveal() -> tuple[list[tuple[str, int, str]], list[str]]:
     return covers, reveal
 
 
+# How runs are isolated: bubblewrap wherever it works, else (as root) the namespace code of
+# confine.py, else not at all (warned). GRADER_SANDBOX names one of them to use it only.
+MODES = ("bwrap", "namespaces", "none")
+BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
+# Devices a run may open (the rest of /dev is read-only and opens no device).
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+
+
 @dataclass(frozen=True)
 class Isolation:
-    """Whether runs get namespaces of their own, and if not, why."""
+    """How runs are kept apart: MODE is `bwrap` (bubblewrap builds each run's sandbox),
+    `namespaces` (confine.py builds it, as root) or `none`; REASON says why not better."""
 
-    namespaces: bool
+    mode: str
     reason: str = ""
 
+    @property
+    def isolated(self) -> bool:
+        """True when every run gets namespaces and private writable places of its own."""
+        return self.mode != "none"
 
-@functools.cache
-def isolation() -> Isolation:
-    """Probe once whether a confined child can get its own namespaces (see confine.py).
+    def describe(self) -> str:
+        """One line for the grader's output and report.html."""
+        if self.mode == "bwrap":
+            user = (
+                "as root, each run as a user of its own"
+                if os.geteuid() == 0
+                else (f"as {_user_name()}, in a user namespace, with no capability")
+            )
+            return f"Runs isolated by bubblewrap ({BWRAP}), {user}."
+        if self.mode == "namespaces":
+            return (
+                "Runs isolated by the grader's own namespaces (as root, each run as a user of "
+                f"its own; bubblewrap: {self.reason})."
+            )
+        return f"Runs NOT isolated ({self.reason})."
 
-    They need root (the child then takes a user of its own) and a kernel and container that
-    allow unshare() and mount(); GRADER_NO_NAMESPACES=1 turns them off (to try the fallback).
-    """
-    if os.environ.get("GRADER_NO_NAMESPACES"):
-        return Isolation(False, "GRADER_NO_NAMESPACES is set")
+
+def _user_name() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
+
+
+def _probe(mode: str) -> str | None:
+    """Run a small check in a sandbox of MODE; None when it worked, else why not."""
     user = _nobody()
-    if user is None:
-        return Isolation(False, "the grader does not run as root, or GRADER_KEEP_USER is set")
+    if os.geteuid() == 0 and user is None:
+        return "the grader runs as root and GRADER_KEEP_USER is set, or there is no nobody"
     with tempfile.TemporaryDirectory(prefix="grader-probe-", dir=scratch_dir()) as folder:
         probe = Path(folder)
         probe.chmod(0o755)
-        os.chown(probe, *user)
-        config = confinement(probe, PROBE_LIMITS, user, namespaces=True)
-        # Cheap but telling: the standard library and the installed packages are readable.
+        if user is not None:
+            os.chown(probe, *user)
+        config = confinement(probe, PROBE_LIMITS, user, mode=mode)
+        # Cheap but telling: the standard library and the installed packages are readable,
+        # the run is among the first processes of a PID namespace and holds no capability.
         check = (
-            "import os, sysconfig; assert os.getpid() == 1; "
+            "import os, sysconfig; assert os.getpid() <= 2, os.getpid(); "
             "[os.listdir(sysconfig.get_path(name)) for name in ('stdlib', 'purelib')]; "
+            "status = open('/proc/self/status').read(); "
+            "assert int(status.split('CapEff:')[1].split()[0], 16) == 0, 'capabilities'; "
             "open('probe', 'w').close()"
         )
         try:
@@ -319,17 +356,58 @@ def isolation() -> Isolation:
                 start_new_session=True,
             )
         except (OSError, subprocess.SubprocessError) as error:
-            return Isolation(False, f"the probe failed: {error}")
+            return f"the probe failed: {error}"
         if done.returncode != 0 or not (probe / "probe").is_file():
             why = (done.stdout + done.stderr).decode("utf-8", "replace").strip().splitlines()
-            return Isolation(False, why[-1] if why else f"the probe exited {done.returncode}")
-    return Isolation(True)
+            return why[-1] if why else f"the probe exited {done.returncode}"
+    return None
+
+
+@functools.cache
+def isolation() -> Isolation:
+    """Decide once, by probing, how runs are isolated (the one place that does).
+
+    bubblewrap first, wherever it is installed and works (as root, or as any user where the
+    kernel allows user namespaces); else, as root, the namespace code of confine.py (a
+    kernel and container that allow unshare() and mount()); else none, with a warning.
+    GRADER_SANDBOX=bwrap, namespaces or none tries that mode only; GRADER_NO_NAMESPACES=1
+    is GRADER_SANDBOX=none (to try the fallback).
+    """
+    if os.environ.get("GRADER_NO_NAMESPACES"):
+        return Isolation("none", "GRADER_NO_NAMESPACES is set")
+    forced = os.environ.get("GRADER_SANDBOX", "")
+    if forced and forced not in MODES:
+        return Isolation("none", f"GRADER_SANDBOX={forced} is none of {', '.join(MODES)}")
+    if forced == "none":
+        return Isolation("none", "GRADER_SANDBOX=none is set")
+    reasons = []
+    if forced in ("", "bwrap"):
+        if not os.access(BWRAP, os.X_OK):
+            reasons.append("bubblewrap is not installed (apt-get install bubblewrap)")
+        elif (why := _probe("bwrap")) is None:
+            return Isolation("bwrap")
+        else:
+            reasons.append(f"bubblewrap does not work here: {why}")
+    if forced in ("", "namespaces"):
+        if os.geteuid() != 0 or os.environ.get("GRADER_KEEP_USER"):
+            reasons.append("the grader's own namespaces need root, without GRADER_KEEP_USER")
+        elif (why := _probe("namespaces")) is None:
+            return Isolation("namespaces", "; ".join(reasons))
+        else:
+            reasons.append(f"namespaces: {why}")
+    return Isolation("none", "; ".join(reasons))
+
+
+def runs_isolated(user: tuple[int, int] | None) -> bool:
+    """Whether runs as USER (see sandbox_user) are isolated: as root, only runs that leave
+    root (a process that keeps root could undo its sandbox)."""
+    return isolation().isolated and (user is not None or os.geteuid() != 0)
 
 
 def isolation_note() -> str | None:
     """A warning for the grader's output when runs are not isolated from each other."""
     state = isolation()
-    if state.namespaces:
+    if state.isolated:
         return None
     user = "" if sandbox_user() else " They also run as the grader's own user."
     return (
@@ -337,8 +415,8 @@ def isolation_note() -> str | None:
         f"/tmp and the other writable folders, and a process one run starts can outlive it.{user} "
         "Unit exercises still run the reference app first and last and hide the rewrite "
         "among the mutants, which catches tests whose results depend on earlier runs. To "
-        "grade untrusted submissions, run the grader as root where namespaces are allowed "
-        "(see exercises/README.md)."
+        "grade untrusted submissions, install bubblewrap (apt-get install bubblewrap) or run "
+        "the grader as root where namespaces are allowed (see exercises/README.md)."
     )
 
 
@@ -375,13 +453,13 @@ def confinement(
     user: tuple[int, int] | None,
     *,
     also: Sequence[Path] = (),
-    namespaces: bool | None = None,
+    mode: str | None = None,
 ) -> dict[str, Any]:
     """The configuration confine.enter() gets for a child working in FOLDER (writable).
 
-    ALSO: more folders the child must see, read-only. NAMESPACES: None for what
-    `isolation()` found; never for a child that keeps the grader's own user (as root, it
-    could undo them).
+    ALSO: more folders the child must see, read-only. MODE: one of MODES, None for what
+    `isolation()` decided; as root, a child that keeps the grader's own user is never
+    isolated (it could undo its sandbox).
     """
     config: dict[str, Any] = {
         "memory": limits.memory_mb * 1024 * 1024,
@@ -394,14 +472,59 @@ def confinement(
         "uid": user[0] if user else None,
         "gid": user[1] if user else None,
         "isolate": None,
+        "bwrap": None,
     }
-    if namespaces is None:
-        namespaces = isolation().namespaces
-    if user is not None and namespaces:
+    if mode is None:
+        mode = isolation().mode
+    root = os.geteuid() == 0
+    if mode == "namespaces" and user is not None:
         covers, reveal = interpreter_reveal()
         keep = [[str(folder), True], *([str(path), False] for path in [*also, *reveal])]
         config["isolate"] = {"keep": keep, "cover": cover_places() + covers}
+    elif mode == "bwrap" and (user is not None or not root):
+        config["bwrap"] = bwrap_box(folder, also, limits)
     return config
+
+
+def bwrap_box(folder: Path, also: Sequence[Path], limits: Limits) -> dict[str, Any]:
+    """What confine.py hands bubblewrap for a run in FOLDER: the same sandbox as the
+    namespace code builds (see confine.py), said as bubblewrap's options."""
+    covers, reveal = interpreter_reveal()
+    userns = os.geteuid() != 0
+    argv = [BWRAP, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    argv += ["--unshare-cgroup-try"]
+    # As root the run leaves root for a user of its own; as another user, a user namespace
+    # maps that user to itself and the run gives up the capabilities it grants.
+    argv += ["--unshare-user"] if userns else ["--cap-drop", "ALL"]
+    argv += ["--ro-bind", "/", "/"]  # every mount read-only (and no device opens)...
+    for device in DEVICES:
+        if os.path.exists(device):
+            argv += ["--dev-bind", device, device]  # ...but these
+    covered = cover_places() + covers
+    for place, megabytes, mode in covered:
+        argv += ["--perms", mode.rjust(4, "0"), "--size", str(megabytes << 20), "--tmpfs", place]
+    made: set[Path] = set()
+    binds = [("--ro-bind", Path(path)) for path in [*also, *reveal]] + [("--bind", folder)]
+    for option, path in binds:
+        # bubblewrap would make the folders on the way closed (0700): make them open first.
+        for parent in reversed(path.parents):
+            if parent not in made and any(parent.is_relative_to(place) for place, *_ in covered):
+                argv += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        argv += [option, str(path), str(path)]
+    argv += ["--proc", "/proc"]
+    for hidden in ("/proc/pressure", "/sys/fs/cgroup"):
+        if os.path.isdir(hidden):
+            argv += ["--perms", "0555", "--size", "65536", "--tmpfs", hidden]
+            argv += ["--remount-ro", hidden]
+    argv += ["--die-with-parent", "--new-session", "--as-pid-1"]
+    kilobytes = limits.memory_mb * 1024
+    data = {
+        f"/proc/{name}": text.format(kb=kilobytes)
+        for name, text in confine.MACHINE_FIGURES.items()
+        if os.path.exists(f"/proc/{name}")
+    }
+    return {"argv": argv, "data": data, "userns": userns}
 
 
 def _launch(config: dict[str, Any]) -> list[str]:
@@ -475,7 +598,7 @@ class Finished:
 
 def kill_group(process: Child) -> None:
     """Kill a child and everything it started in its session (in namespaces: everything)."""
-    if process.poll() is None and isolation().namespaces:
+    if process.poll() is None and isolation().isolated:
         # The launcher supervises the run from outside its namespaces: on SIGTERM it kills
         # the namespace's PID 1, and the kernel kills every other process in there, even
         # one that left the session or cleared its parent-death signal.
@@ -679,11 +802,15 @@ def worker_area() -> Path:
 def enter_worker() -> None:
     """Set up a grading worker (call first, while it has one thread): a uid of its own for
     the runs, the parent of every orphan its runs leave (so they can be swept), and as
-    root with namespaces allowed a mount namespace of its own for the submissions' areas."""
+    root with namespaces allowed, or wherever bubblewrap works, a mount namespace of its own
+    for the submissions' areas."""
     with contextlib.suppress(OSError):
         confine.become_subreaper()
     claim_user()
-    if os.geteuid() == 0 and not os.environ.get("GRADER_NO_NAMESPACES"):
+    # As root, or (for bubblewrap) in a user namespace of the worker's own: its submissions'
+    # areas are size-capped tmpfs.
+    root = os.geteuid() == 0
+    if (root and not os.environ.get("GRADER_NO_NAMESPACES")) or isolation().mode == "bwrap":
         try:
             confine.private_mounts()
             _WORKER_MOUNTS.append(True)

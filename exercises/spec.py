@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 EXERCISES_DIR = Path(__file__).resolve().parent
 KINDS = ("api", "unit")
 # What a submission and the tests (public, hidden, the learner's own) run with. The learner's
-# copy (requirements.txt) and the Gradescope bundle (setup.sh) pin them to the versions of
-# the environment the exercises were checked in, so that nothing passes at home and fails
-# in grading because of a version. email-validator: a learner's `EmailStr` needs it.
+# copy (requirements.txt) and the Gradescope bundle (setup.sh) install them, and all they
+# require, at the versions and hashes of the course's lock file, so that nothing passes at
+# home and fails in grading because of a version. email-validator: a learner's `EmailStr` needs it.
 PACKAGES = (
     "fastapi",
     "sqlalchemy",
@@ -24,6 +23,8 @@ PACKAGES = (
     "httpx",
     "hypothesis",
     "pytest",
+    # Starlette's TestClient (exercise 06's tests) is built on httpx2, and warns without it.
+    "httpx2",
 )
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _FOLDER = re.compile(r"\d\d_[a-z0-9_]+")
@@ -151,6 +152,69 @@ def load(name: str) -> Exercise:
     )
 
 
-def pinned_requirements() -> list[str]:
-    """PACKAGES as `name==version`, the versions installed here."""
-    return [f"{name}=={metadata.version(name)}" for name in PACKAGES]
+# The course's lock file: every package of `pip install -e '.[dev]'` pinned, with hashes
+# (pip-compile writes it; the root README says how to refresh it).
+LOCK_FILE = EXERCISES_DIR.parent / "requirements.lock"
+_LOCK_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+
+
+@dataclass(frozen=True)
+class Locked:
+    """One package of the lock file: its pin, its hashes and who requires it."""
+
+    name: str
+    version: str
+    text: str  # the entry as the lock file writes it (pin and hashes, no comments)
+    required_by: frozenset[str]
+
+
+def canonical(name: str) -> str:
+    """A package name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(path: Path = LOCK_FILE) -> dict[str, Locked]:
+    """Every entry of the lock file, by canonical name."""
+    entries: dict[str, Locked] = {}
+    lines: list[str] = []
+    via: set[str] = set()
+    pin: tuple[str, str] | None = None
+
+    def close() -> None:
+        if pin is not None:
+            text = "\n".join(lines).rstrip(" \\")
+            entries[canonical(pin[0])] = Locked(pin[0], pin[1], text, frozenset(via))
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if match := _LOCK_ENTRY.match(line):
+            close()
+            pin, lines, via = (match[1], match[2]), [line], set()
+        elif line.lstrip().startswith("--hash") and pin is not None:
+            lines.append(line)
+        elif line.lstrip().startswith("#") and pin is not None:
+            said = line.lstrip("# ").removeprefix("via").strip()
+            if said and not said.startswith("("):
+                via.add(canonical(said.split(" ")[0]))
+    close()
+    return entries
+
+
+def locked_requirements(roots: tuple[str, ...] = PACKAGES) -> str:
+    """The lock file's entries for ROOTS and everything they require (pins and hashes), as
+    a requirements file: what the learner's copy and the Gradescope bundle install, with
+    `pip install --require-hashes -r`, so that they get the versions CI tested."""
+    entries = read_lock()
+    wanted = {canonical(name) for name in roots}
+    missing = wanted - set(entries)
+    if missing:
+        raise ExerciseError(f"{LOCK_FILE.name} has no entry for {', '.join(sorted(missing))}")
+    grew = True
+    while grew:
+        more = {name for name, entry in entries.items() if entry.required_by & wanted}
+        grew = not more <= wanted
+        wanted |= more
+    header = (
+        "# The versions the course was tested with (from its requirements.lock), with hashes:\n"
+        "#   pip install --require-hashes -r requirements.txt\n"
+    )
+    return header + "\n".join(entries[name].text for name in sorted(wanted)) + "\n"

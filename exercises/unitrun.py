@@ -64,7 +64,7 @@ from typing import Any
 
 from exercises import files, sandbox
 from exercises.confine import SANDBOX_FAILED
-from exercises.grade import learner_output
+from exercises.grade import learner_output, locate_project
 from exercises.spec import Exercise, ExerciseError
 
 PER_RUN_LIMIT = 30.0
@@ -103,6 +103,7 @@ def run(job):
     except Exception as error:
         os.write(2, f"The grader could not confine this run: {error}\n".encode())
         os._exit(SANDBOX_FAILED)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # as a fresh interpreter does (EFBIG)
     os.chdir(job["cwd"])
     # Hypothesis keeps its files in the run's own folder, not in a place runs share.
     set_hypothesis_home_dir(os.path.join(job["cwd"], ".hypothesis"))
@@ -127,7 +128,7 @@ def fork_run(job):
         finally:
             os._exit(70)
     # In namespaces the run's supervisor kills it at the deadline: this is the fallback.
-    grace = 2.0 if job["sandbox"]["isolate"] else 0.0
+    grace = 2.0 if job["sandbox"]["isolate"] or job["sandbox"]["bwrap"] else 0.0
     fd = os.pidfd_open(pid)
     while True:
         left = deadline + grace - time.monotonic()
@@ -148,7 +149,8 @@ def fork_run(job):
     # What the run left: orphans come back here (a subreaper), and without namespaces the
     # processes of its user may live elsewhere too. None may see the next run.
     sweep_children()
-    if job["sandbox"]["isolate"] is None and job["sandbox"]["uid"] is not None:
+    isolated = job["sandbox"]["isolate"] or job["sandbox"]["bwrap"]
+    if not isolated and job["sandbox"]["uid"] is not None:
         kill_user(job["sandbox"]["uid"])
     return {"code": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "cpu": cpu}
 
@@ -253,7 +255,7 @@ def cache_dir() -> tuple[Path, bool]:
     fallback grading writes is read by a later isolated one."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "items-api-grader" / "hypothesis"
-    if sandbox.isolation().namespaces:
+    if sandbox.isolation().isolated:
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = folder.lstat()
@@ -520,6 +522,7 @@ class Grading:
         self.user = sandbox.sandbox_user()
         self.limits = sandbox.Limits.of(exercise, cpu_seconds=PER_RUN_LIMIT)
         copied = workdir / "learner"
+        submission, found = locate_project(submission, "tests")
         # Only tests/test_*.py, regular files with one name: no link is followed.
         report = files.copy_in(
             submission,
@@ -530,7 +533,7 @@ class Grading:
             file_limit=MAX_TEST_FILE_BYTES,
             accept=_is_test_file,
         )
-        self.notes: list[str] = list(report.notes)
+        self.notes: list[str] = ([found] if found else []) + list(report.notes)
         self.tests = copied / "tests"
         self.tests.mkdir(exist_ok=True)
         for extra in sorted(self.tests.iterdir()):
@@ -549,7 +552,7 @@ class Grading:
             name = f"grading_plugin_{os.urandom(8).hex()}"
             self.plugins[examples] = name, text.replace("MARKER", self.marker)
         # Runs in namespaces of their own, that nothing of another run reaches.
-        self.isolated = self.user is not None and sandbox.isolation().namespaces
+        self.isolated = sandbox.runs_isolated(self.user)
         self.count = 0
 
     def run(self, name: str, edits: list[Variant], examples: int, report: bool) -> Run:

@@ -23,7 +23,7 @@ from exercises.spec import (
     Exercise,
     exercise_names,
     load,
-    pinned_requirements,
+    locked_requirements,
 )
 
 EXERCISES = exercise_names()
@@ -387,9 +387,9 @@ def test_the_learners_copy_pins_what_the_grader_runs_with(name: str, tmp_path: P
     # A learner who installs other versions (or no email-validator, for EmailStr) could pass
     # the public tests at home and fail in grading.
     release(load(name), tmp_path / "handout")
-    pinned = (tmp_path / "handout" / "requirements.txt").read_text(encoding="utf-8").split()
-    assert pinned == pinned_requirements(), pinned
-    assert any(line.startswith("email-validator==") for line in pinned), pinned
+    pinned = (tmp_path / "handout" / "requirements.txt").read_text(encoding="utf-8")
+    assert pinned == locked_requirements(), pinned
+    assert "\nemail-validator==" in pinned, pinned
 
 
 @pytest.mark.parametrize("name", ["01_put", "04_new_column_migration", "06_property_tests"])
@@ -400,9 +400,12 @@ def test_the_gradescope_bundle_runs_this_grader(name: str, tmp_path: Path) -> No
         names = set(bundle.namelist())
         run = bundle.read("run_autograder").decode()
         setup = bundle.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "exercises/grade.py"} <= names
+        requirements = bundle.read("requirements.txt").decode()
+    assert {"setup.sh", "run_autograder", "requirements.txt", "exercises/grade.py"} <= names
     assert f"-m exercises.grade {name} /autograder/submission" in run
-    assert all(f"'{pin}'" in setup for pin in pinned_requirements()), setup
+    assert requirements == locked_requirements()
+    assert "pip install -q --require-hashes -r requirements.txt" in setup, setup
+    assert not any("/solution/" in n for n in names), "grading never reads the solution"
     assert "python3.11" in setup, "setup.sh must get a Python the grader runs on (3.11+)"
     assert "/autograder/results/results.json" in run
     assert not any(n.startswith("exercises/") and "/0" in n and name not in n for n in names), (
@@ -539,3 +542,26 @@ def test_the_progress_bar_stays_silent_when_stderr_is_not_a_terminal(
     for done in range(1, 4):
         bar(done, 3)
     assert stream.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_the_github_workflow_runs_the_public_tests_as_the_learner_does(tmp_path: Path) -> None:
+    import yaml  # type: ignore[import-untyped]  # Schemathesis's; only this test reads YAML
+
+    out = tmp_path / "classroom-01_put"
+    release(PUT, out, github=True)
+    flow = yaml.safe_load((out / ".github" / "workflows" / "public-tests.yml").read_text("utf-8"))
+    steps = flow["jobs"]["public-tests"]["steps"]
+    commands = [step["run"] for step in steps if "run" in step]
+    assert commands == [
+        "python -m pip install --require-hashes -r requirements.txt",
+        "python -m pytest tests/public",
+    ], commands
+    assert {"push", "pull_request"} <= set(flow[True] if True in flow else flow["on"])
+    # The test step, run here on a learner's finished copy, passes (and fails on the starter).
+    for name, status in (("starter", 1), ("solution", 0)):
+        if name == "solution":
+            shutil.copytree(PUT.solution / "app", out / "app", dirs_exist_ok=True)
+        command = [sys.executable, *commands[1].split()[1:], "-q", "-p", "no:cacheprovider"]
+        done = subprocess.run(command, cwd=out, capture_output=True, text=True, check=False)
+        assert done.returncode == status, f"{name}:\n{done.stdout[-2000:]}"
