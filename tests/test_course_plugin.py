@@ -521,7 +521,7 @@ CAUGHT_MISTAKES = [
         "skip: int = 0, limit: int = 20",
         "limit: int = 20, skip: int = 0",
         "test_get_items_takes_skip_before_limit",
-        "the parameters in the article's order",
+        "the parameters in the lesson's order",
         id="04-limit-before-skip",
     ),
     pytest.param(
@@ -1286,7 +1286,7 @@ def test_step_02_advice_looks_at_what_the_model_declares(
             "class ItemOut(ItemBase):",
             "class ItemOut(BaseModel):",
             "item_out_reads_every_field",
-            "ItemOut has no field is_available, price, title: the article's ItemOut inherits "
+            "ItemOut has no field is_available, price, title: the lesson's ItemOut inherits "
             "them, `class ItemOut(ItemBase):`.",
             id="item-out-without-the-base",
         ),

@@ -80,12 +80,12 @@ DEPRECATED_HABITS = {
     ),
     "The `root_path` parameter is deprecated": (
         "root_path tells FastAPI the path a proxy serves it under; it does not put the routes "
-        "there. The article mounts the router under /api/v1 in main.py: "
+        "there. The lesson mounts the router under /api/v1 in main.py: "
         '`app.include_router(items_router, prefix="/api/v1")`, and `FastAPI(...)` without '
         "root_path.\n"
     ),
     "on_event is deprecated": (
-        "FastAPI now runs start-up code in a lifespan, as the article's main.py does: "
+        "FastAPI now runs start-up code in a lifespan, as the lesson's main.py does: "
         "`@asynccontextmanager async def lifespan(app: FastAPI):` creates the tables, then "
         "`yield`s; and `app = FastAPI(..., lifespan=lifespan)`.\n"
     ),
@@ -179,7 +179,7 @@ def hint_for_missing_module(name: str, root: Path) -> str:
         return (
             f"`{name}` is your file {PACKAGE}/{name}.py: inside the {PACKAGE} package, import "
             f"it as `{PACKAGE}.{name}`, e.g. `from {PACKAGE}.{name} import ...` (as the "
-            "article does).\n"
+            "lesson does).\n"
         )
     if top == PACKAGE and rest:
         near = close_to(rest, own_files)
@@ -214,7 +214,7 @@ def runtime_hint(error: BaseException, root: Path | None = None) -> str:
         return (
             f"`.{error.name}(...)` was called on {a(type(error.obj).__name__)}, where a database "
             "session was expected: the arguments of a call above are in the wrong order "
-            "(the article's functions take the session first: crud.update_item(db, item_id, "
+            "(the lesson's functions take the session first: crud.update_item(db, item_id, "
             "item)).\n"
         )
     if "no such table" in str(error):
@@ -242,7 +242,7 @@ NOT_NULL_HINTS = {
         "index=True)`, with no BigInteger, autoincrement=False or default.\n"
     ),
     "description": (
-        "The item had no description, which the article allows (it is optional), but the "
+        "The item had no description, which the lesson allows (it is optional), but the "
         "column refuses NULL. What to check in app/models.py: "
         "`description = Column(String, nullable=True)`.\n"
     ),
@@ -270,7 +270,7 @@ FRAMEWORK_ERRORS = {
         'handler must raise HTTPException(status_code=404, detail="Item not found") instead of '
         "returning None; it returns what the CRUD function gave (the stored item, or the "
         "list), not its own body parameter; and that body parameter has the schema the "
-        "article gives (ItemCreate for POST): a schema with looser rules lets in values that "
+        "lesson gives (ItemCreate for POST): a schema with looser rules lets in values that "
         "ItemOut then refuses.",
     ),
 }

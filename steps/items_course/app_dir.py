@@ -64,7 +64,7 @@ def _why_no_app_folder(path: Path) -> str:
     loose = sorted(f"{module}.py" for module in EXPECTED_NAMES if (path / f"{module}.py").is_file())
     if loose:
         return (
-            f"{path} holds {', '.join(loose)} directly; the article keeps them in a package: "
+            f"{path} holds {', '.join(loose)} directly; the lesson keeps them in a package: "
             f"move them into {path / PACKAGE}/, next to an empty {PACKAGE}/__init__.py."
         )
     inside = sorted(child for child in path.iterdir() if (child / PACKAGE).is_dir())

@@ -83,7 +83,7 @@ def _wrong_object(
         and _raised_by_a_library(error, root)
     ):
         expected, how = PRIVATE_LOOKUPS.get(
-            error.name, ("an object of another type", "the object the article passes here")
+            error.name, ("an object of another type", "the object the lesson passes here")
         )
         inside = ""
         if isinstance(error.obj, ModuleType):
@@ -286,7 +286,7 @@ def _calls_itself(
     module = re.search(r"from\s+[\w.]*?(\w+)\s+import", source)
     through = (
         f"Call the other one through its module, `{module[1]}.{name}(...)` (with "
-        f"`from app import {module[1]}`), as the article does."
+        f"`from app import {module[1]}`), as the lesson does."
         if module
         else "Give one of the two another name."
     )

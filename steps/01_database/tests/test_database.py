@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import DeclarativeMeta, Session, sessionmaker
 
 ASYNC_GET_DB = (
-    "get_db is `async def`. FastAPI accepts that, but the article's is a plain `def get_db():` "
+    "get_db is `async def`. FastAPI accepts that, but the lesson's is a plain `def get_db():` "
     "generator, and these checks drive that one: the session is synchronous, and a plain `def` "
     "lets FastAPI run it in a worker thread instead of blocking the event loop."
 )
@@ -114,7 +114,7 @@ def open_session(database: ModuleType) -> Session:
         f"SessionLocal() could not make a session: {problem}\napp/database.py makes "
         f"SessionLocal = sessionmaker({options}): SQLAlchemy refuses one of these options. "
         "What to check: sessionmaker(autocommit=False, autoflush=False, bind=engine), as in "
-        "the article (SQLAlchemy 2 has no autocommit=True).",
+        "the lesson (SQLAlchemy 2 has no autocommit=True).",
         pytrace=False,
     )
 
@@ -202,7 +202,7 @@ def test_app_folder_is_a_package_with_init_py(target: Any) -> None:
     assert init.is_file(), (
         "Expected the file app/__init__.py (it may be empty), which makes app/ a regular "
         "package. Python can import app/ without it (as a 'namespace package'), but the "
-        "article's project has one, and tools such as mypy and setuptools rely on it. "
+        "lesson's project has one, and tools such as mypy and setuptools rely on it. "
         f"What to do: create {init}."
     )
 
@@ -306,7 +306,7 @@ def test_get_db_calls_close_on_the_session(database: ModuleType) -> None:
     with pytest.raises(StopIteration):
         next(dependency)  # the request is over: FastAPI runs get_db's code after `yield`
     assert closed, (
-        "get_db should call `db.close()` on the session after the request (the article's "
+        "get_db should call `db.close()` on the session after the request (the lesson's "
         "`finally: db.close()`); it did not. `commit()` or `rollback()` alone do not close it."
         + close_without_call(database)
     )

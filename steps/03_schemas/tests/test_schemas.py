@@ -166,7 +166,7 @@ def inherited_requirements(schema: type[BaseModel], error: ValidationError) -> s
     return "".join(
         f"{schema.__name__} inherits {', '.join(fields)} from {parent}, where "
         f"{'it is' if len(fields) == 1 else 'they are'} required; {schema.__name__} has to "
-        "declare its own fields, each with a default (the article's "
+        "declare its own fields, each with a default (the lesson's "
         f"`class {schema.__name__}(BaseModel):` and `title: str | None = None`...).\n"
         for parent, fields in parents.items()
     )
@@ -377,7 +377,7 @@ def test_item_out_reads_every_field_of_an_item_object(
         + (
             f"ItemOut has no field {', '.join(absent)}"
             + (
-                ": the article's ItemOut inherits them, `class ItemOut(ItemBase):`."
+                ": the lesson's ItemOut inherits them, `class ItemOut(ItemBase):`."
                 if base is not None and not inherits
                 else "."
             )

@@ -462,7 +462,7 @@ def test_get_items_takes_skip_before_limit(
 
     assert count == 3, (
         f"With 25 items stored, get_items(db, 20, 3) gave {count} items, expected 3 (skip 20, "
-        "then at most 3). What to check: the parameters in the article's order, "
+        "then at most 3). What to check: the parameters in the lesson's order, "
         "def get_items(db: Session, skip: int = 0, limit: int = 20)."
     )
 

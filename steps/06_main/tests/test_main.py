@@ -221,7 +221,7 @@ def test_openapi_json_describes_the_items_api(client: TestClient) -> None:
 
 
 # --- The article's curl examples, against the real application ----------------------------
-def test_the_articles_post_example_creates_item_1(client: TestClient) -> None:
+def test_the_lessons_post_example_creates_item_1(client: TestClient) -> None:
     response = client.post(ITEMS, json=KEYBOARD)
 
     assert response.status_code == 201, (
@@ -229,7 +229,7 @@ def test_the_articles_post_example_creates_item_1(client: TestClient) -> None:
         f"{response.text}"
     )
     assert response.json() == CREATED_KEYBOARD, (
-        f"On an empty database the article's POST should give\n  {CREATED_KEYBOARD}\n"
+        f"On an empty database the lesson's POST should give\n  {CREATED_KEYBOARD}\n"
         f"got\n  {response.json()}"
     )
     stored = rows_in_database_file("SELECT id, title, price FROM items")
@@ -239,7 +239,7 @@ def test_the_articles_post_example_creates_item_1(client: TestClient) -> None:
     )
 
 
-def test_the_articles_patch_example_changes_only_the_price(client: TestClient) -> None:
+def test_the_lessons_patch_example_changes_only_the_price(client: TestClient) -> None:
     created = client.post(ITEMS, json=KEYBOARD)
     assert created.status_code == 201, f"POST failed: {created.status_code} {created.text}"
 

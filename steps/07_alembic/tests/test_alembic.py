@@ -636,7 +636,7 @@ def test_alembic_upgrade_head_works_from_the_project_folder(
         pytest.fail(
             f"app/database.py names its database by an absolute path, {app_file}, so this "
             "check, which runs in a copy of your project, would migrate your real database. "
-            "What to check: a path relative to the project folder, as the article's "
+            "What to check: a path relative to the project folder, as the lesson's "
             "'sqlite:///./app.db'.",
             pytrace=False,
         )
