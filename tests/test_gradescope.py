@@ -118,6 +118,14 @@ class Container:
         args += ["--bind", str(autograder), "/autograder"]
         args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/root"]
         args += ["--tmpfs", "/run", "--dir", "/run/lock"]
+        # The grader claims a uid per worker with lock files there, and after each
+        # submission kills what that uid still runs. Gradescope's container is alone on its
+        # machine; this one shares the machine with whatever else grades on it (other
+        # tests, another checkout's), which must see the same claims, or two workers take
+        # one uid and kill each other's apps (seen: an app SIGKILLed while starting).
+        locks = "/run/lock/items-api-grader"
+        if os.path.isdir(locks):
+            args += ["--bind", locks, locks]
         args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-add", "ALL"]
         args += ["--die-with-parent", "--chdir", "/autograder", "--", *command]
         environment = {
