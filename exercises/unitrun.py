@@ -64,7 +64,7 @@ from typing import Any
 
 from exercises import files, sandbox
 from exercises.confine import SANDBOX_FAILED
-from exercises.grade import learner_output, locate_project
+from exercises.outcome import Outcome, learner_output
 from exercises.spec import Exercise, ExerciseError
 
 PER_RUN_LIMIT = 30.0
@@ -81,13 +81,6 @@ import _pytest.unraisableexception, _pytest.threadexception, _pytest.logging, _p
 import hypothesis, _hypothesis_pytestplugin
 import fastapi, fastapi.testclient, sqlalchemy, sqlalchemy.orm, sqlalchemy.pool, pydantic, httpx
 import anyio._backends._asyncio
-
-def close_fds_except(*keep):
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
 
 def run(job):
     os.setsid()
@@ -522,7 +515,7 @@ class Grading:
         self.user = sandbox.sandbox_user()
         self.limits = sandbox.Limits.of(exercise, cpu_seconds=PER_RUN_LIMIT)
         copied = workdir / "learner"
-        submission, found = locate_project(submission, "tests")
+        submission, found = files.locate_project(submission, "tests")
         # Only tests/test_*.py, regular files with one name: no link is followed.
         report = files.copy_in(
             submission,
@@ -752,7 +745,7 @@ def grading_pass(
     return found, hypothesis_tests
 
 
-def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Any], str]:
+def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Outcome], str]:
     """Grade a unit exercise: (outcomes, a note for the whole submission).
 
     A first pass with CHEAP_EXAMPLES per property, a second with FULL_EXAMPLES for the
@@ -761,8 +754,6 @@ def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[lis
     runs once more at the end: tests whose result on it changed since the first run count
     for nothing.
     """
-    from exercises.grade import Outcome
-
     mutants, rewrite = variants(exercise)
     by_name = {mutant.name: mutant for mutant in mutants}
     missing = [test.id for test in exercise.tests if test.id not in by_name]
