@@ -2,7 +2,8 @@
 
 This module imports nothing of the repository and is never imported by the child: its text
 is handed over, at the top of the launcher (sandbox.py, `python -I -S -c`) and of the
-zygote (unitrun.py), and `enter(config)` is called there. CONFIG (JSON-able) says:
+zygote (zygote.py, started by unitrun.py), and `enter(config)` is called there. CONFIG
+(JSON-able) says:
 
 * `memory`: the address-space limit in bytes; `fsize`: the largest file in bytes, or None;
   `cpu`: seconds of CPU time, or None; `processes`: the most processes and threads the

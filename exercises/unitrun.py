@@ -36,11 +36,11 @@ grading on its own; a mutant scores when either pass kills it.
 Speed: per grading worker, a "zygote" process imports pytest, Hypothesis, FastAPI and
 SQLAlchemy once, freezes its heap (gc.freeze: pytest's gc.collect() calls then skip it), and
 forks one "target" process per app variant that imports that variant's app (grader code,
-never the learner's). A run forks from its target: no import is repeated. The zygote is
-started with `python -I` from a string and knows nothing of the repository; learner code
-only ever runs in the forked run processes, which drop every inherited file descriptor and
-confine themselves (confine.enter: limits, namespaces, a user of their own) before running
-pytest.
+never the learner's). A run forks from its target: no import is repeated. The zygote
+(zygote.py) is started with `python -I -c`, from the text of confine.py and its own, and
+knows nothing of the repository; learner code only ever runs in the forked run processes,
+which drop every inherited file descriptor and confine themselves (confine.enter: limits,
+namespaces, a user of their own) before running pytest.
 """
 
 from __future__ import annotations
@@ -73,170 +73,8 @@ FULL_EXAMPLES = 15
 MAX_TEST_FILE_BYTES = 1024 * 1024
 MAX_TESTS_BYTES = 5 * 1024 * 1024
 
-_ZYGOTE = r"""
-import gc, importlib, json, os, resource, select, signal, sys, time
-import pytest, _pytest.main, _pytest.python, _pytest.runner, _pytest.terminal, _pytest.fixtures
-import _pytest.junitxml, _pytest.capture, _pytest.skipping, _pytest.unittest, _pytest.warnings
-import _pytest.unraisableexception, _pytest.threadexception, _pytest.logging, _pytest.tmpdir
-import hypothesis, _hypothesis_pytestplugin
-import fastapi, fastapi.testclient, sqlalchemy, sqlalchemy.orm, sqlalchemy.pool, pydantic, httpx
-import anyio._backends._asyncio
-
-def run(job):
-    os.setsid()
-    out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.closerange(3, 65536)
-    try:
-        # Limits, seccomp, its own user and (as root) namespaces: see confine.py.
-        enter(dict(job["sandbox"], deadline=job["deadline"]))
-    except Exception as error:
-        os.write(2, f"The grader could not confine this run: {error}\n".encode())
-        os._exit(SANDBOX_FAILED)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # as a fresh interpreter does (EFBIG)
-    os.chdir(job["cwd"])
-    # Hypothesis keeps its files in the run's own folder, not in a place runs share.
-    set_hypothesis_home_dir(os.path.join(job["cwd"], ".hypothesis"))
-    os.environ.clear()
-    os.environ.update(job["env"])
-    sys.stdin = open(os.devnull)
-    sys.stdout = open(1, "w", closefd=False)
-    sys.stderr = open(2, "w", closefd=False)
-    sys.path[:0] = job["path"]
-    sys.argv = ["pytest"]
-    code = pytest.main(job["args"])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(int(code))
-
-def fork_run(job):
-    job["deadline"] = deadline = time.monotonic() + job["timeout"]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            run(job)
-        finally:
-            os._exit(70)
-    # In namespaces the run's supervisor kills it at the deadline: this is the fallback.
-    grace = 2.0 if job["sandbox"]["isolate"] or job["sandbox"]["bwrap"] else 0.0
-    fd = os.pidfd_open(pid)
-    while True:
-        left = deadline + grace - time.monotonic()
-        if left <= 0:
-            break
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            break
-    timed_out = time.monotonic() >= deadline
-    os.close(fd)
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except OSError:
-            pass
-    _, status, usage = os.wait4(pid, 0)
-    cpu = usage.ru_utime + usage.ru_stime
-    # What the run left: orphans come back here (a subreaper), and without namespaces the
-    # processes of its user may live elsewhere too. None may see the next run.
-    sweep_children()
-    isolated = job["sandbox"]["isolate"] or job["sandbox"]["bwrap"]
-    if not isolated and job["sandbox"]["uid"] is not None:
-        kill_user(job["sandbox"]["uid"])
-    return {"code": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "cpu": cpu}
-
-def target(app_dir, commands, answers):
-    # One app variant (grader code), imported once; every run of it forks from here.
-    become_subreaper()
-    sys.path.insert(0, app_dir)
-    try:
-        for name in sorted(os.listdir(os.path.join(app_dir, "app"))):
-            if name.endswith(".py"):
-                importlib.import_module("app" if name == "__init__.py" else "app." + name[:-3])
-    except BaseException:
-        for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
-            del sys.modules[name]
-    sys.path.remove(app_dir)
-    scan_constants()
-    gc.collect()
-    gc.freeze()
-    reader = os.fdopen(commands, "r")
-    writer = os.fdopen(answers, "w")
-    for line in reader:
-        writer.write(json.dumps(fork_run(json.loads(line))) + "\n")
-        writer.flush()
-    os._exit(0)
-
-def start_target(app_dir):
-    commands, to_target = os.pipe()
-    from_target, answers = os.pipe()
-    zygote = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            die_with(zygote)
-            null = os.open(os.devnull, os.O_RDWR)
-            os.dup2(null, 0)
-            os.dup2(null, 1)
-            close_fds_except(commands, answers)
-            target(app_dir, commands, answers)
-        finally:
-            os._exit(70)
-    os.close(commands)
-    os.close(answers)
-    return pid, os.fdopen(to_target, "w"), os.fdopen(from_target, "r")
-
-def scan_constants():
-    # Hypothesis collects constants from the source of every "local" module it has not seen
-    # yet, checking each loaded module once (tens of ms): mark the loaded ones as seen now.
-    try:
-        from hypothesis.internal.conjecture.providers import _get_local_constants
-        _get_local_constants()
-    except Exception:
-        pass
-
-# Hypothesis builds its Unicode tables on first use: the categories (tens of ms) and, for
-# st.text(), the characters UTF-8 can encode (seconds). Once, here, not per run: kept in
-# memory for the runs, and on disk in the grader's own cache folder (sys.argv[1]) for the
-# next zygote. A run could neither write them (its own user) nor keep them (a fresh folder).
-die_with(int(sys.argv[2]))  # the worker that started this zygote
-from hypothesis.configuration import set_hypothesis_home_dir
-from hypothesis.internal.charmap import charmap, intervals_from_codec
-set_hypothesis_home_dir(sys.argv[1])
-charmap()
-intervals_from_codec("utf-8")
-set_hypothesis_home_dir(None)
-scan_constants()
-gc.collect()
-gc.freeze()
-targets = {}
-for line in sys.stdin:
-    job = json.loads(line)
-    key = job["target"]
-    if key not in targets:
-        targets[key] = start_target(job["app_dir"])
-    pid, to_target, from_target = targets[key]
-    answer = ""
-    try:
-        to_target.write(line)
-        to_target.flush()
-        answer = from_target.readline()
-    except OSError:
-        pass
-    if not answer:  # the target died: forget it (the next job starts it again)
-        del targets[key]
-        for close in (to_target.close, from_target.close, lambda: os.kill(pid, signal.SIGKILL)):
-            try:
-                close()
-            except OSError:
-                pass
-        os.waitpid(pid, 0)
-        answer = json.dumps({"code": None, "timed_out": False}) + "\n"
-    sys.stdout.write(answer)
-    sys.stdout.flush()
-"""
+# The zygote's program (zygote.py), run from text after confine.py's: see Zygote.start.
+ZYGOTE_SOURCE = (Path(__file__).parent / "zygote.py").read_text(encoding="utf-8")
 
 
 def cache_dir() -> tuple[Path, bool]:
@@ -273,7 +111,7 @@ class Zygote:
             cache, fresh = cache_dir()
             if fresh:
                 self.fresh_cache = cache
-            code = sandbox.CONFINE_SOURCE + _ZYGOTE
+            code = sandbox.CONFINE_SOURCE + "\n" + ZYGOTE_SOURCE
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", code, str(cache), str(os.getpid())],
                 stdin=subprocess.PIPE,
