@@ -270,29 +270,24 @@ def warm_up(exercise: Exercise | None = None) -> None:
             _WORKER.app_dir(exercise, name, edits)
 
 
-_GRADING_PLUGIN = '''"""Loaded by the grader into each run: the grading Hypothesis profile."""
-from hypothesis import HealthCheck, Phase, settings
-
-# No shrinking: the grade needs pass or fail only, and shrinking a failure can take long.
-settings.register_profile(
-    "grading",
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    print_blob=False,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.load_profile("grading")
+# The plugin each run loads (grading_plugin.py), written out with its two values set.
+_GRADING_PLUGIN = (Path(__file__).parent / "grading_plugin.py").read_text(encoding="utf-8")
 
 
-def pytest_collection_finish(session):
-    # A hint for the grader: with no Hypothesis test, a bigger budget changes nothing.
-    count = sum(bool(getattr(getattr(i, "obj", None), "is_hypothesis_test", False))
-                for i in session.items)
-    session.config.pluginmanager.getplugin("terminalreporter").write_line(f"MARKER{count}")
-'''
+def grading_plugin(examples: int, marker: str) -> str:
+    """The text of grading_plugin.py with EXAMPLES per property and MARKER set."""
+    text = _GRADING_PLUGIN
+    for default, value in (
+        ("MAX_EXAMPLES = 3", examples),
+        ('MARKER = "grader-hypothesis-tests="', marker),
+    ):
+        line = f"\n{default}\n"
+        if text.count(line) != 1:
+            raise ExerciseError(f"grading_plugin.py has no line {default!r} to set")
+        text = text.replace(line, f"\n{default.split(' = ')[0]} = {value!r}\n")
+    return text
+
+
 _UNUSED_PLUGINS = (
     "cacheprovider",
     "doctest",
@@ -379,9 +374,8 @@ class Grading:
         # beginning of the grading, and the reference always runs first.
         self.plugins: dict[int, tuple[str, str]] = {}
         for examples in (CHEAP_EXAMPLES, FULL_EXAMPLES):
-            text = _GRADING_PLUGIN.replace("MAX_EXAMPLES", str(examples))
             name = f"grading_plugin_{os.urandom(8).hex()}"
-            self.plugins[examples] = name, text.replace("MARKER", self.marker)
+            self.plugins[examples] = name, grading_plugin(examples, self.marker)
         # Runs in namespaces of their own, that nothing of another run reaches.
         self.isolated = sandbox.runs_isolated(self.user)
         self.count = 0
