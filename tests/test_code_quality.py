@@ -19,7 +19,7 @@ SKIPPED_PARTS = {".venv", "node_modules", ".git"}
 # The course's tools, which the repository's tests import: installed as a package of its own
 # (pip install -e .), which mypy finds only on its path.
 COURSE_TOOLS = REPO_ROOT / "steps"
-TEXT_PROGRAMS = ("zygote.py", "grading_plugin.py")
+TEXT_PROGRAMS = ("zygote.py", "grading_plugin.py", "runner_program.py")
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
