@@ -23,7 +23,7 @@ from types import FrameType, ModuleType
 
 from exercises import files, sandbox
 from exercises.harness import Api, CheckFunction, Failure, checks_of
-from exercises.outcome import Outcome, last_lines, learner_output
+from exercises.outcome import Outcome, last_lines, learner_output, outcome_of
 from exercises.spec import Exercise, ExerciseError
 
 # Files and folders of a submission that are copied for grading (everything else is ignored).
@@ -310,17 +310,7 @@ def run_checks(
                 message = f"Could not be graded: {type(error).__name__}: {error}"
                 if context.timed_out:
                     message = context.time_limit_message()
-        outcomes.append(
-            Outcome(
-                id=test.id,
-                title=test.title,
-                score=test.points if passed else 0.0,
-                max_score=test.points,
-                passed=passed,
-                output=message,
-                visibility=test.visibility,
-            )
-        )
+        outcomes.append(outcome_of(test, passed, message))
     return outcomes
 
 

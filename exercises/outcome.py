@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 GRADER_ERROR = (
     "Not graded: the grader itself failed on this submission (its fault, not yours). It "
@@ -27,6 +28,32 @@ class Outcome:
     passed: bool
     output: str
     visibility: str
+
+
+class GradedTest(Protocol):
+    """What an Outcome takes from a test of exercise.toml (spec.TestSpec)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def points(self) -> float: ...
+    @property
+    def visibility(self) -> str: ...
+
+
+def outcome_of(test: GradedTest, passed: bool, output: str) -> Outcome:
+    """The Outcome of TEST: all its points when it PASSED, none otherwise."""
+    return Outcome(
+        id=test.id,
+        title=test.title,
+        score=test.points if passed else 0.0,
+        max_score=test.points,
+        passed=passed,
+        output=output,
+        visibility=test.visibility,
+    )
 
 
 def last_lines(text: str, count: int = 15) -> str:

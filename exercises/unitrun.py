@@ -64,7 +64,7 @@ from typing import Any
 
 from exercises import files, sandbox
 from exercises.confine import SANDBOX_FAILED
-from exercises.outcome import Outcome, learner_output
+from exercises.outcome import Outcome, learner_output, outcome_of
 from exercises.spec import Exercise, ExerciseError
 
 PER_RUN_LIMIT = 30.0
@@ -645,15 +645,5 @@ def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[lis
     outcomes = []
     for test in exercise.tests:
         passed = test.id in killed
-        outcomes.append(
-            Outcome(
-                id=test.id,
-                title=test.title,
-                score=test.points if passed else 0.0,
-                max_score=test.points,
-                passed=passed,
-                output="" if passed else messages.get(test.id, ""),
-                visibility=test.visibility,
-            )
-        )
+        outcomes.append(outcome_of(test, passed, "" if passed else messages.get(test.id, "")))
     return outcomes, "\n".join(notes)
