@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from exercises import confine, sandbox
-from exercises.grade import grade_batch
+from exercises.batch import grade_batch
 from exercises.spec import load
 
 

@@ -2,7 +2,8 @@
 
 This module imports nothing of the repository and is never imported by the child: its text
 is handed over, at the top of the launcher (sandbox.py, `python -I -S -c`) and of the
-zygote (unitrun.py), and `enter(config)` is called there. CONFIG (JSON-able) says:
+zygote (zygote.py, started by unitrun.py), and `enter(config)` is called there. CONFIG
+(JSON-able) says:
 
 * `memory`: the address-space limit in bytes; `fsize`: the largest file in bytes, or None;
   `cpu`: seconds of CPU time, or None; `processes`: the most processes and threads the
@@ -267,7 +268,8 @@ def unmount(path: str) -> None:
     _check(_libc().umount2(os.fsencode(path), _MNT_DETACH), path)
 
 
-def _close_fds_except(*keep: int) -> None:
+def close_fds_except(*keep: int) -> None:
+    """Close every file descriptor above 2 but KEEP (the zygote's targets use it too)."""
     low = 3
     for fd in sorted(keep):
         os.closerange(low, fd)
@@ -314,7 +316,7 @@ def _isolate(box: dict[str, Any], deadline: float | None) -> int:
     pid = os.fork()  # the new PID namespace starts with this child
     if pid:
         os.close(alive)
-        _close_fds_except(held)  # e.g. a server's listening socket: only the run holds it
+        close_fds_except(held)  # e.g. a server's listening socket: only the run holds it
         _supervise(pid, deadline)
     os.close(held)
     _die_with_parent(alive)
@@ -379,7 +381,10 @@ def _start_bwrap(box: dict[str, Any]) -> tuple[int, int, int]:
     # posix_spawn, not fork: this process may be a large pre-warmed one, and a fork copies
     # its page tables. Only the descriptors handed over reach bwrap (the others are not
     # inheritable, or closed here: a server's listening socket must stay the run's alone).
-    actions = [(os.POSIX_SPAWN_DUP2, feed_read, 0), (os.POSIX_SPAWN_DUP2, echo_write, 1)]
+    actions: list[tuple[int, ...]] = [
+        (os.POSIX_SPAWN_DUP2, feed_read, 0),
+        (os.POSIX_SPAWN_DUP2, echo_write, 1),
+    ]
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         with contextlib.suppress(OSError):
@@ -446,7 +451,7 @@ def _enter_bwrap(box: dict[str, Any], deadline: float | None) -> int:
     pid = os.fork()  # the first process of the new PID namespace that is not bwrap's
     if pid:
         os.close(alive)
-        _close_fds_except(held, feed)  # what the run holds is the run's alone
+        close_fds_except(held, feed)  # what the run holds is the run's alone
         _supervise(pid, deadline, also=(placeholder, bwrap))
     os.close(held)
     os.close(feed)

@@ -447,3 +447,43 @@ def _enter(fd: int, name: str) -> int:
     except PermissionError:
         os.chmod(name, 0o700, dir_fd=fd)  # a folder (just listed as one), ours to remove
         return os.open(name, _DIRECTORY, dir_fd=fd)
+
+
+# Folders an archive tool adds that are never the learner's project.
+_NOT_A_PROJECT = ("__MACOSX",)
+
+
+def locate_project(submission: Path, marker: str) -> tuple[Path, str | None]:
+    """The folder of SUBMISSION that holds MARKER (app/, or tests/ for unit exercises):
+    SUBMISSION itself, or its one folder that does, one or two levels down (a zip of the
+    project folder, `01_put/app/`); with a note saying where it was found. No link is
+    followed."""
+
+    def holds(folder: Path) -> bool:
+        with contextlib.suppress(OSError):
+            return stat.S_ISDIR(os.lstat(folder / marker).st_mode)
+        return False
+
+    def folders(parent: Path) -> list[Path]:
+        with contextlib.suppress(OSError), os.scandir(parent) as entries:
+            return sorted(
+                Path(entry.path)
+                for entry in entries
+                if entry.is_dir(follow_symlinks=False)
+                and not entry.name.startswith(".")
+                and entry.name not in _NOT_A_PROJECT
+            )
+        return []
+
+    if holds(submission):
+        return submission, None
+    level = [submission]
+    for _ in range(2):
+        level = [child for parent in level for child in folders(parent)]
+        found = [folder for folder in level if holds(folder)]
+        if len(found) == 1:
+            where = found[0].relative_to(submission).as_posix()
+            return found[0], f"Graded the project in {where}/ (its {marker}/ folder is there)."
+        if found:
+            return submission, None  # several: which one is meant is not ours to guess
+    return submission, None

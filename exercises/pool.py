@@ -14,8 +14,8 @@ submissions in order and watches every worker:
   sandbox.end_of_submission); the processes of the uid it ran them as are killed again
   after the batch, unless another grader holds that uid by then.
 
-This is the grading half of the batch; grade.py says what a worker does with one
-submission, and writes the outputs.
+This is the grading half of the batch: worker.py says what a worker does with one
+submission, batch.py hands the pool its submissions and writes the outputs.
 """
 
 from __future__ import annotations
@@ -23,17 +23,18 @@ from __future__ import annotations
 import collections
 import contextlib
 import multiprocessing
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from exercises import files, reports, sandbox
+from exercises.outcome import GRADER_ERROR
 from exercises.spec import Exercise
+from exercises.worker import worker_main
 
 # Seconds a worker may take beyond a submission's time limit before it is deemed stuck
 # (the sandbox and the checks' own bounds end a grading long before that).
@@ -54,39 +55,6 @@ class Job:
 
 
 Finished = Callable[[Job, dict[str, Any], "str | None"], None]
-
-
-def worker_main(conn: Connection, root: str, units: Sequence[Exercise], api: bool) -> None:
-    """A worker: set itself up, say it is ready, then grade what it is sent until told to
-    stop. Its first message is ("ready", uid or None); then one ("done", result, problem)
-    per submission."""
-    from exercises import grade
-
-    sandbox.enter_worker()
-    area = Path(root) / f"worker-{os.getpid()}"
-    area.mkdir(mode=0o711)
-    sandbox.set_worker_area(area)
-    try:
-        grade.warm_up(units, api)
-        user = sandbox.sandbox_user()
-        conn.send(("ready", user[0] if user else None))
-        while True:
-            try:
-                job = conn.recv()
-            except EOFError:
-                break
-            if job is None:
-                break
-            result, problem = grade.grade_one(job.exercise, job.submission)
-            sandbox.end_of_submission(grade.infrastructure())
-            conn.send(("done", result, problem))
-    finally:
-        from exercises import runner, unitrun
-
-        unitrun.close_worker()
-        runner.stop()
-        sandbox.end_of_submission()
-        files.remove_tree(area)
 
 
 class _Worker:
@@ -242,8 +210,6 @@ def _why_ended(worker: _Worker) -> str:
 
 def _grader_error(job: Job, why: str) -> dict[str, Any]:
     """The result of a submission the grader could not grade, twice."""
-    from exercises.grade import GRADER_ERROR
-
     result = reports.results_json(job.exercise, [], GRADER_ERROR, 0.0)
     result["extra_data"] = {"grader_error": True}
     return result

@@ -3,15 +3,15 @@
 Grading an API submission starts `python -I -m uvicorn ...` (the app) and, in exercise 04,
 `python -I -m alembic ...` four or five times; each fresh interpreter spends most of its
 time importing the same libraries (0.3 to 0.4 s of CPU for Alembic and SQLAlchemy). A
-grading worker therefore keeps one runner: a process started with `python -I` from a
-string (it knows nothing of the repository, as the unit exercise's zygote) that imported
-uvicorn, FastAPI, Pydantic, SQLAlchemy and Alembic once and froze its heap. To run a
-command, the worker sends it (module, arguments, folder, environment, the sandbox's
-configuration) with the descriptors the command gets (its output pipe, the app's
-listening socket) over a Unix socket; the runner forks, and the child confines itself
-exactly as the launcher would (confine.enter: limits, seccomp, user, namespaces), then
-runs the module as `python -I -m` does. The runner reports each child's end; the worker
-sees the child as a `subprocess.Popen`-like `ForkedProcess`.
+grading worker therefore keeps one runner: a process started with `python -I` from the
+text of confine.py and runner_program.py (it knows nothing of the repository, as the unit
+exercise's zygote) that imported uvicorn, FastAPI, Pydantic, SQLAlchemy and Alembic once
+and froze its heap. To run a command, the worker sends it (module, arguments, folder,
+environment, the sandbox's configuration) with the descriptors the command gets (its
+output pipe, the app's listening socket) over a Unix socket; the runner forks, and the
+child confines itself exactly as the launcher would (confine.enter: limits, seccomp, user,
+namespaces), then runs the module as `python -I -m` does. The runner reports each child's
+end; the worker sees the child as a `subprocess.Popen`-like `ForkedProcess`.
 
 No learner code ever runs in the runner: only in the forked children, after they are
 confined. sandbox.spawn decides when a command goes through the runner (a `python -I -m
@@ -34,154 +34,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-_RUNNER = r"""
-import array, atexit, fcntl, gc, importlib, json, os, runpy, select, signal, socket, sys, traceback
-
-# What the API exercises' commands import, once: every command forks from here.
-for name in (
-    "asyncio", "logging.config", "email.utils", "json", "sqlite3",
-    "uvicorn", "uvicorn.main", "uvicorn.config", "uvicorn.server", "uvicorn.importer",
-    "uvicorn.lifespan.on", "uvicorn.loops.auto", "uvicorn.loops.asyncio",
-    "uvicorn.protocols.http.auto", "uvicorn.protocols.http.h11_impl",
-    "uvicorn.protocols.websockets.auto", "uvicorn.middleware.proxy_headers",
-    "fastapi", "fastapi.routing", "fastapi.responses", "fastapi.exceptions",
-    "starlette.routing", "starlette.middleware", "pydantic", "email_validator",
-    "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.pool", "sqlalchemy.dialects.sqlite",
-    "sqlalchemy.ext.declarative",
-    "alembic", "alembic.config", "alembic.command", "alembic.op", "alembic.context",
-    "alembic.runtime.migration", "alembic.runtime.environment", "alembic.script",
-    "alembic.autogenerate", "alembic.ddl.sqlite",
-):
-    try:
-        importlib.import_module(name)
-    except Exception:
-        pass
-
-def receive(control):
-    fds = array.array("i")
-    data, ancillary, _, _ = control.recvmsg(1 << 20, socket.CMSG_SPACE(16 * fds.itemsize))
-    for level, kind, payload in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
-    return data, list(fds)
-
-def child(job, fds):
-    # The command's descriptors first: output on 1 and 2, nothing on 0, the others (a
-    # listening socket) at the numbers its arguments name; then nothing else is open.
-    os.setsid()
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    out, extra = fds[0], dict(zip(fds[1:], job["fds"]))
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    moved = {}
-    above = max([*fds, *job["fds"]]) + 1  # within RLIMIT_NOFILE, which may be 1024
-    for fd, target in extra.items():
-        # Above every target first, so that no dup2 below clobbers one not yet moved.
-        moved[fcntl.fcntl(fd, fcntl.F_DUPFD, above)] = target
-    for fd, target in moved.items():
-        os.dup2(fd, target)
-    keep = sorted(set(moved.values()))
-    low = 3
-    for fd in keep:
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
-    for fd in keep:
-        os.set_inheritable(fd, True)
-    try:
-        enter(job["sandbox"])
-    except Exception as error:
-        os.write(2, f"The grader could not confine this process: {error}\n".encode())
-        os._exit(SANDBOX_FAILED)
-    # As a fresh interpreter does: a write past the file size limit fails (EFBIG), it does
-    # not kill the command.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    os.chdir(job["cwd"])
-    os.environ.clear()
-    os.environ.update(job["env"])
-    sys.stdin = open(0, closefd=False)
-    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
-    sys.stderr = open(
-        2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False
-    )
-    sys.argv = [job["module"], *job["args"]]
-    code = 0
-    try:
-        runpy.run_module(job["module"], run_name="__main__", alter_sys=True)
-    except SystemExit as end:
-        if end.code is None:
-            code = 0
-        elif isinstance(end.code, int):
-            code = end.code & 0xFF
-        else:
-            print(end.code, file=sys.stderr)
-            code = 1
-    except BaseException:
-        traceback.print_exc()
-        code = 1
-    try:
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)
-
-def main():
-    die_with(int(sys.argv[2]))  # the worker that started the runner
-    control = socket.socket(fileno=int(sys.argv[1]))
-    wake, woken = os.pipe()
-    os.set_blocking(woken, False)
-    signal.set_wakeup_fd(woken)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    gc.collect()
-    gc.freeze()
-
-    def send(message):
-        try:
-            control.send(json.dumps(message).encode())
-        except OSError:
-            os._exit(0)
-
-    def reap():
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            send({"ended": pid, "code": os.waitstatus_to_exitcode(status)})
-
-    while True:
-        try:
-            ready, _, _ = select.select([control, wake], [], [])
-        except InterruptedError:
-            continue
-        if wake in ready:
-            os.read(wake, 4096)
-        if control in ready:
-            data, fds = receive(control)
-            if not data:
-                os._exit(0)  # the worker is gone
-            job = json.loads(data)
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    child(job, fds)
-                except BaseException:
-                    traceback.print_exc()  # on the command's output, for the grader to show
-                finally:
-                    os._exit(70)
-            for fd in fds:
-                os.close(fd)
-            send({"started": pid})
-        reap()
-
-main()
-"""
+# The runner's program (runner_program.py), run from text after confine.py's: see Runner.
+_RUNNER = (Path(__file__).parent / "runner_program.py").read_text(encoding="utf-8")
 
 
 class ForkedProcess:
@@ -233,7 +87,7 @@ class Runner:
                 sys.executable,
                 "-I",
                 "-c",
-                confine_source + _RUNNER,
+                confine_source + "\n" + _RUNNER,
                 str(theirs.fileno()),
                 str(os.getpid()),
             ],

@@ -504,7 +504,8 @@ def bwrap_box(folder: Path, also: Sequence[Path], limits: Limits) -> dict[str, A
     for place, megabytes, mode in covered:
         argv += ["--perms", mode.rjust(4, "0"), "--size", str(megabytes << 20), "--tmpfs", place]
     made: set[Path] = set()
-    binds = [("--ro-bind", Path(path)) for path in [*also, *reveal]] + [("--bind", folder)]
+    read_only: list[str | Path] = [*also, *reveal]
+    binds = [("--ro-bind", Path(path)) for path in read_only] + [("--bind", folder)]
     for option, path in binds:
         # bubblewrap would make the folders on the way closed (0700): make them open first.
         for parent in reversed(path.parents):

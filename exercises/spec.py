@@ -64,7 +64,7 @@ class Exercise:
     # time_limit): a check that takes longer fails with a message saying so.
     check_time_limit: float = 30.0
     # Where the grader reads tests/hidden from: a private copy made for the batch (see
-    # grade.private_material), or None for the exercise's own folder.
+    # batch.private_material), or None for the exercise's own folder.
     material: Path | None = None
 
     @property

@@ -36,11 +36,11 @@ grading on its own; a mutant scores when either pass kills it.
 Speed: per grading worker, a "zygote" process imports pytest, Hypothesis, FastAPI and
 SQLAlchemy once, freezes its heap (gc.freeze: pytest's gc.collect() calls then skip it), and
 forks one "target" process per app variant that imports that variant's app (grader code,
-never the learner's). A run forks from its target: no import is repeated. The zygote is
-started with `python -I` from a string and knows nothing of the repository; learner code
-only ever runs in the forked run processes, which drop every inherited file descriptor and
-confine themselves (confine.enter: limits, namespaces, a user of their own) before running
-pytest.
+never the learner's). A run forks from its target: no import is repeated. The zygote
+(zygote.py) is started with `python -I -c`, from the text of confine.py and its own, and
+knows nothing of the repository; learner code only ever runs in the forked run processes,
+which drop every inherited file descriptor and confine themselves (confine.enter: limits,
+namespaces, a user of their own) before running pytest.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ from typing import Any
 
 from exercises import files, sandbox
 from exercises.confine import SANDBOX_FAILED
-from exercises.grade import learner_output, locate_project
+from exercises.outcome import Outcome, learner_output, outcome_of
 from exercises.spec import Exercise, ExerciseError
 
 PER_RUN_LIMIT = 30.0
@@ -73,177 +73,8 @@ FULL_EXAMPLES = 15
 MAX_TEST_FILE_BYTES = 1024 * 1024
 MAX_TESTS_BYTES = 5 * 1024 * 1024
 
-_ZYGOTE = r"""
-import gc, importlib, json, os, resource, select, signal, sys, time
-import pytest, _pytest.main, _pytest.python, _pytest.runner, _pytest.terminal, _pytest.fixtures
-import _pytest.junitxml, _pytest.capture, _pytest.skipping, _pytest.unittest, _pytest.warnings
-import _pytest.unraisableexception, _pytest.threadexception, _pytest.logging, _pytest.tmpdir
-import hypothesis, _hypothesis_pytestplugin
-import fastapi, fastapi.testclient, sqlalchemy, sqlalchemy.orm, sqlalchemy.pool, pydantic, httpx
-import anyio._backends._asyncio
-
-def close_fds_except(*keep):
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
-
-def run(job):
-    os.setsid()
-    out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.closerange(3, 65536)
-    try:
-        # Limits, seccomp, its own user and (as root) namespaces: see confine.py.
-        enter(dict(job["sandbox"], deadline=job["deadline"]))
-    except Exception as error:
-        os.write(2, f"The grader could not confine this run: {error}\n".encode())
-        os._exit(SANDBOX_FAILED)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # as a fresh interpreter does (EFBIG)
-    os.chdir(job["cwd"])
-    # Hypothesis keeps its files in the run's own folder, not in a place runs share.
-    set_hypothesis_home_dir(os.path.join(job["cwd"], ".hypothesis"))
-    os.environ.clear()
-    os.environ.update(job["env"])
-    sys.stdin = open(os.devnull)
-    sys.stdout = open(1, "w", closefd=False)
-    sys.stderr = open(2, "w", closefd=False)
-    sys.path[:0] = job["path"]
-    sys.argv = ["pytest"]
-    code = pytest.main(job["args"])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(int(code))
-
-def fork_run(job):
-    job["deadline"] = deadline = time.monotonic() + job["timeout"]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            run(job)
-        finally:
-            os._exit(70)
-    # In namespaces the run's supervisor kills it at the deadline: this is the fallback.
-    grace = 2.0 if job["sandbox"]["isolate"] or job["sandbox"]["bwrap"] else 0.0
-    fd = os.pidfd_open(pid)
-    while True:
-        left = deadline + grace - time.monotonic()
-        if left <= 0:
-            break
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            break
-    timed_out = time.monotonic() >= deadline
-    os.close(fd)
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except OSError:
-            pass
-    _, status, usage = os.wait4(pid, 0)
-    cpu = usage.ru_utime + usage.ru_stime
-    # What the run left: orphans come back here (a subreaper), and without namespaces the
-    # processes of its user may live elsewhere too. None may see the next run.
-    sweep_children()
-    isolated = job["sandbox"]["isolate"] or job["sandbox"]["bwrap"]
-    if not isolated and job["sandbox"]["uid"] is not None:
-        kill_user(job["sandbox"]["uid"])
-    return {"code": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "cpu": cpu}
-
-def target(app_dir, commands, answers):
-    # One app variant (grader code), imported once; every run of it forks from here.
-    become_subreaper()
-    sys.path.insert(0, app_dir)
-    try:
-        for name in sorted(os.listdir(os.path.join(app_dir, "app"))):
-            if name.endswith(".py"):
-                importlib.import_module("app" if name == "__init__.py" else "app." + name[:-3])
-    except BaseException:
-        for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
-            del sys.modules[name]
-    sys.path.remove(app_dir)
-    scan_constants()
-    gc.collect()
-    gc.freeze()
-    reader = os.fdopen(commands, "r")
-    writer = os.fdopen(answers, "w")
-    for line in reader:
-        writer.write(json.dumps(fork_run(json.loads(line))) + "\n")
-        writer.flush()
-    os._exit(0)
-
-def start_target(app_dir):
-    commands, to_target = os.pipe()
-    from_target, answers = os.pipe()
-    zygote = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            die_with(zygote)
-            null = os.open(os.devnull, os.O_RDWR)
-            os.dup2(null, 0)
-            os.dup2(null, 1)
-            close_fds_except(commands, answers)
-            target(app_dir, commands, answers)
-        finally:
-            os._exit(70)
-    os.close(commands)
-    os.close(answers)
-    return pid, os.fdopen(to_target, "w"), os.fdopen(from_target, "r")
-
-def scan_constants():
-    # Hypothesis collects constants from the source of every "local" module it has not seen
-    # yet, checking each loaded module once (tens of ms): mark the loaded ones as seen now.
-    try:
-        from hypothesis.internal.conjecture.providers import _get_local_constants
-        _get_local_constants()
-    except Exception:
-        pass
-
-# Hypothesis builds its Unicode tables on first use: the categories (tens of ms) and, for
-# st.text(), the characters UTF-8 can encode (seconds). Once, here, not per run: kept in
-# memory for the runs, and on disk in the grader's own cache folder (sys.argv[1]) for the
-# next zygote. A run could neither write them (its own user) nor keep them (a fresh folder).
-die_with(int(sys.argv[2]))  # the worker that started this zygote
-from hypothesis.configuration import set_hypothesis_home_dir
-from hypothesis.internal.charmap import charmap, intervals_from_codec
-set_hypothesis_home_dir(sys.argv[1])
-charmap()
-intervals_from_codec("utf-8")
-set_hypothesis_home_dir(None)
-scan_constants()
-gc.collect()
-gc.freeze()
-targets = {}
-for line in sys.stdin:
-    job = json.loads(line)
-    key = job["target"]
-    if key not in targets:
-        targets[key] = start_target(job["app_dir"])
-    pid, to_target, from_target = targets[key]
-    answer = ""
-    try:
-        to_target.write(line)
-        to_target.flush()
-        answer = from_target.readline()
-    except OSError:
-        pass
-    if not answer:  # the target died: forget it (the next job starts it again)
-        del targets[key]
-        for close in (to_target.close, from_target.close, lambda: os.kill(pid, signal.SIGKILL)):
-            try:
-                close()
-            except OSError:
-                pass
-        os.waitpid(pid, 0)
-        answer = json.dumps({"code": None, "timed_out": False}) + "\n"
-    sys.stdout.write(answer)
-    sys.stdout.flush()
-"""
+# The zygote's program (zygote.py), run from text after confine.py's: see Zygote.start.
+ZYGOTE_SOURCE = (Path(__file__).parent / "zygote.py").read_text(encoding="utf-8")
 
 
 def cache_dir() -> tuple[Path, bool]:
@@ -280,7 +111,7 @@ class Zygote:
             cache, fresh = cache_dir()
             if fresh:
                 self.fresh_cache = cache
-            code = sandbox.CONFINE_SOURCE + _ZYGOTE
+            code = sandbox.CONFINE_SOURCE + "\n" + ZYGOTE_SOURCE
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", code, str(cache), str(os.getpid())],
                 stdin=subprocess.PIPE,
@@ -439,29 +270,24 @@ def warm_up(exercise: Exercise | None = None) -> None:
             _WORKER.app_dir(exercise, name, edits)
 
 
-_GRADING_PLUGIN = '''"""Loaded by the grader into each run: the grading Hypothesis profile."""
-from hypothesis import HealthCheck, Phase, settings
-
-# No shrinking: the grade needs pass or fail only, and shrinking a failure can take long.
-settings.register_profile(
-    "grading",
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    print_blob=False,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.load_profile("grading")
+# The plugin each run loads (grading_plugin.py), written out with its two values set.
+_GRADING_PLUGIN = (Path(__file__).parent / "grading_plugin.py").read_text(encoding="utf-8")
 
 
-def pytest_collection_finish(session):
-    # A hint for the grader: with no Hypothesis test, a bigger budget changes nothing.
-    count = sum(bool(getattr(getattr(i, "obj", None), "is_hypothesis_test", False))
-                for i in session.items)
-    session.config.pluginmanager.getplugin("terminalreporter").write_line(f"MARKER{count}")
-'''
+def grading_plugin(examples: int, marker: str) -> str:
+    """The text of grading_plugin.py with EXAMPLES per property and MARKER set."""
+    text = _GRADING_PLUGIN
+    for default, value in (
+        ("MAX_EXAMPLES = 3", examples),
+        ('MARKER = "grader-hypothesis-tests="', marker),
+    ):
+        line = f"\n{default}\n"
+        if text.count(line) != 1:
+            raise ExerciseError(f"grading_plugin.py has no line {default!r} to set")
+        text = text.replace(line, f"\n{default.split(' = ')[0]} = {value!r}\n")
+    return text
+
+
 _UNUSED_PLUGINS = (
     "cacheprovider",
     "doctest",
@@ -522,7 +348,7 @@ class Grading:
         self.user = sandbox.sandbox_user()
         self.limits = sandbox.Limits.of(exercise, cpu_seconds=PER_RUN_LIMIT)
         copied = workdir / "learner"
-        submission, found = locate_project(submission, "tests")
+        submission, found = files.locate_project(submission, "tests")
         # Only tests/test_*.py, regular files with one name: no link is followed.
         report = files.copy_in(
             submission,
@@ -548,9 +374,8 @@ class Grading:
         # beginning of the grading, and the reference always runs first.
         self.plugins: dict[int, tuple[str, str]] = {}
         for examples in (CHEAP_EXAMPLES, FULL_EXAMPLES):
-            text = _GRADING_PLUGIN.replace("MAX_EXAMPLES", str(examples))
             name = f"grading_plugin_{os.urandom(8).hex()}"
-            self.plugins[examples] = name, text.replace("MARKER", self.marker)
+            self.plugins[examples] = name, grading_plugin(examples, self.marker)
         # Runs in namespaces of their own, that nothing of another run reaches.
         self.isolated = sandbox.runs_isolated(self.user)
         self.count = 0
@@ -752,7 +577,7 @@ def grading_pass(
     return found, hypothesis_tests
 
 
-def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Any], str]:
+def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[list[Outcome], str]:
     """Grade a unit exercise: (outcomes, a note for the whole submission).
 
     A first pass with CHEAP_EXAMPLES per property, a second with FULL_EXAMPLES for the
@@ -761,8 +586,6 @@ def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[lis
     runs once more at the end: tests whose result on it changed since the first run count
     for nothing.
     """
-    from exercises.grade import Outcome
-
     mutants, rewrite = variants(exercise)
     by_name = {mutant.name: mutant for mutant in mutants}
     missing = [test.id for test in exercise.tests if test.id not in by_name]
@@ -822,15 +645,5 @@ def grade_unit(exercise: Exercise, submission: Path, workdir: Path) -> tuple[lis
     outcomes = []
     for test in exercise.tests:
         passed = test.id in killed
-        outcomes.append(
-            Outcome(
-                id=test.id,
-                title=test.title,
-                score=test.points if passed else 0.0,
-                max_score=test.points,
-                passed=passed,
-                output="" if passed else messages.get(test.id, ""),
-                visibility=test.visibility,
-            )
-        )
+        outcomes.append(outcome_of(test, passed, "" if passed else messages.get(test.id, "")))
     return outcomes, "\n".join(notes)

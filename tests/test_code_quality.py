@@ -19,6 +19,7 @@ SKIPPED_PARTS = {".venv", "node_modules", ".git"}
 # The course's tools, which the repository's tests import: installed as a package of its own
 # (pip install -e .), which mypy finds only on its path.
 COURSE_TOOLS = REPO_ROOT / "steps"
+TEXT_PROGRAMS = ("zygote.py", "grading_plugin.py", "runner_program.py")
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
@@ -47,6 +48,8 @@ def _mypy_targets() -> list[tuple[Path, Path]]:
         (REPO_ROOT / "conftest.py", REPO_ROOT),
         # The course's tools: a package of its own, found on MYPYPATH as it is when installed.
         (COURSE_TOOLS / "items_course", COURSE_TOOLS),
+        # The grader's programs that run from their text, which nothing imports.
+        *((REPO_ROOT / "exercises" / name, REPO_ROOT) for name in TEXT_PROGRAMS),
     ]
     for folder in sorted(REPO_ROOT.rglob("*")):
         relative = folder.relative_to(REPO_ROOT)

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from exercises.batch import Batch, grade_batches
 from exercises.export import export_gradescope
-from exercises.grade import Batch, ProgressBar, grade_batches, learner_output
+from exercises.grade import ProgressBar
+from exercises.outcome import learner_output
 from exercises.release import release
 from exercises.spec import (
     EXERCISES_DIR,

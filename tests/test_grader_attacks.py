@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from exercises import sandbox
-from exercises.grade import Batch, grade_batches
+from exercises.batch import Batch, grade_batches
 from exercises.spec import load
 from exercises.unitrun import Variant, variants
 from tests.grader_attacks.hostile import processes_naming

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from exercises.grade import Batch, grade_batches
+from exercises.batch import Batch, grade_batches
 from tests.grader_attacks import hostile as h
 
 
