@@ -79,7 +79,7 @@ EOF
 """
 
 # The grader's modules a grading never imports (the instructor's tools).
-_NOT_FOR_GRADING = {"benchmark.py", "export.py", "release.py"}
+_NOT_FOR_GRADING = {"benchmark.py", "export.py", "public_conftest.py", "release.py"}
 # What grading never reads of an exercise: its reference solution.
 _NOT_GRADED = ("solution",)
 
@@ -87,7 +87,8 @@ _NOT_GRADED = ("solution",)
 def bundle_files(exercise: Exercise) -> dict[str, bytes]:
     """Every file of the bundle, by its path inside the zip: the two scripts, the locked
     requirements, the grader and this exercise's statement, starter and tests (never its
-    solution)."""
+    solution). The bundle holds no steps/ and no other exercise, so the project the starter
+    is built on goes in, built, as the exercise's base/ (see Exercise.base_files)."""
     files: dict[str, bytes] = {
         "setup.sh": SETUP_SH.encode(),
         "run_autograder": RUN_AUTOGRADER.format(exercise=exercise.name).encode(),
@@ -102,6 +103,8 @@ def bundle_files(exercise: Exercise) -> dict[str, bytes]:
             continue
         if path.is_file() and path.suffix != ".db":
             files[f"exercises/{exercise.name}/{relative.as_posix()}"] = path.read_bytes()
+    for relative_path, source in exercise.base_files().items():
+        files[f"exercises/{exercise.name}/base/{relative_path}"] = source.read_bytes()
     return files
 
 

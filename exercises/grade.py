@@ -60,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m exercises.grade", description="Grade submissions of one exercise."
     )
     parser.add_argument("exercise", help="folder name under exercises/, e.g. 01_put")
-    parser.add_argument("submissions", nargs="+", type=Path, help="folders shaped like starter/")
+    parser.add_argument(
+        "submissions", nargs="+", type=Path, help="project folders, each shaped like the starter"
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     parser.add_argument(

@@ -14,7 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from exercises.spec import Exercise, ExerciseError, load, locked_requirements
+from exercises import projects
+from exercises.spec import EXERCISES_DIR, Exercise, ExerciseError, load, locked_requirements
+
+# The one source of every exercise's tests/public/conftest.py (it starts the learner's app).
+PUBLIC_CONFTEST = EXERCISES_DIR / "public_conftest.py"
 
 _IGNORED = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.db", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache"
@@ -57,10 +61,11 @@ def release(exercise: Exercise, out: Path, github: bool = False) -> list[Path]:
     workflow of `workflow` too; list its files."""
     if out.exists():
         raise FileExistsError(f"{out} exists already; give a new folder")
-    shutil.copytree(exercise.starter, out, ignore=_IGNORED)
+    projects.write(exercise.project_files("starter"), out)
     shutil.copyfile(exercise.root / "README.md", out / "README.md")
     if exercise.public_tests.is_dir():
         shutil.copytree(exercise.public_tests, out / "tests" / "public", ignore=_IGNORED)
+        shutil.copyfile(PUBLIC_CONFTEST, out / "tests" / "public" / "conftest.py")
     # The versions (and hashes) the exercise is graded with, for `pip install -r
     # requirements.txt`: the course's lock file, as the Gradescope bundle installs it.
     (out / "requirements.txt").write_text(locked_requirements(), encoding="utf-8")

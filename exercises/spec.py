@@ -6,8 +6,13 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from exercises import projects
 
 EXERCISES_DIR = Path(__file__).resolve().parent
+# Where `[project] base` paths start from: the repository (or the bundle) that holds exercises/.
+REPOSITORY_DIR = EXERCISES_DIR.parent
 KINDS = ("api", "unit")
 # What a submission and the tests (public, hidden, the learner's own) run with. The learner's
 # copy (requirements.txt) and the Gradescope bundle (setup.sh) install them, and all they
@@ -28,6 +33,9 @@ PACKAGES = (
 )
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _FOLDER = re.compile(r"\d\d_[a-z0-9_]+")
+# A base that is another exercise's project: exercises/NN_name/starter or .../solution.
+_EXERCISE_PROJECT = re.compile(r"exercises/(\d\d_[a-z0-9_]+)/(starter|solution)")
+Which = Literal["starter", "solution"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,13 @@ class Exercise:
     memory_mb: int
     output_limit: int
     tests: tuple[TestSpec, ...]
+    # The project the starter is built on (`[project] base`): a step snapshot such as
+    # "steps/06_main", or another exercise's project such as
+    # "exercises/02_patch_null_safety/solution". And the files starter/ and solution/ hold,
+    # as exercise.toml lists them (tests/test_exercises.py keeps the lists and the folders equal).
+    base: str
+    starter_changes: tuple[str, ...]
+    solution_changes: tuple[str, ...]
     # What one run of learner code may use besides time and memory (see sandbox.Limits):
     # processes and threads, open files, the largest file it writes, and the size of the
     # private writable area that holds the submission's copy while it is graded.
@@ -69,13 +84,39 @@ class Exercise:
 
     @property
     def starter(self) -> Path:
-        """The project the learner starts from."""
-        return self.root / "starter"
+        """The project the learner starts from: the base with starter/ over it (a folder
+        built on first use, see exercises/projects.py)."""
+        return projects.BUILT.get(self.project_files("starter"), self.name, "starter")
 
     @property
     def solution(self) -> Path:
-        """The reference solution (scores full marks)."""
-        return self.root / "solution"
+        """The reference solution (scores full marks): the starter with solution/ over it
+        (a folder built on first use)."""
+        return projects.BUILT.get(self.project_files("solution"), self.name, "solution")
+
+    def overlay(self, which: Which) -> Path:
+        """The folder of files WHICH changes or adds: starter/ over the base, solution/ over
+        the starter. It may be missing (a starter that is its base unchanged)."""
+        return self.root / which
+
+    def base_files(self) -> projects.ProjectFiles:
+        """The files of the project the starter is built on. A Gradescope bundle holds no
+        steps/ and no other exercise, so it carries that project, built, in base/."""
+        bundled = self.root / "base"
+        if bundled.is_dir():
+            return projects.files_under(bundled)
+        if match := _EXERCISE_PROJECT.fullmatch(self.base):
+            which: Which = "starter" if match[2] == "starter" else "solution"
+            return load(match[1]).project_files(which)
+        return projects.snapshot_files(REPOSITORY_DIR / self.base)
+
+    def project_files(self, which: Which) -> projects.ProjectFiles:
+        """Every file of the starter or the solution, by its path in the project, from the
+        layers it is made of (the base, starter/, and for the solution solution/)."""
+        layers = [self.base_files(), projects.files_under(self.overlay("starter"))]
+        if which == "solution":
+            layers.append(projects.files_under(self.overlay("solution")))
+        return projects.layered(*layers)
 
     @property
     def public_tests(self) -> Path:
@@ -133,6 +174,13 @@ def load(name: str) -> Exercise:
         )
     if not tests:
         raise ExerciseError(f"{name}/exercise.toml lists no [[tests]]")
+    project = data.get("project", {})
+    base = project.get("base")
+    if not isinstance(base, str):
+        raise ExerciseError(f'{name}/exercise.toml: [project] needs base = "steps/NN_name"')
+    if (match := _EXERCISE_PROJECT.fullmatch(base)) and match[1] >= name:
+        # Built on an earlier exercise only, so that no chain of bases comes back to itself.
+        raise ExerciseError(f"{name}/exercise.toml: base {base!r} must be an earlier exercise")
     if len({test.id for test in tests}) != len(tests):
         raise ExerciseError(f"{name}/exercise.toml lists a test id twice")
     return Exercise(
@@ -144,6 +192,9 @@ def load(name: str) -> Exercise:
         memory_mb=int(data.get("memory_mb", 1024)),
         output_limit=int(data.get("output_limit", 64 * 1024)),
         tests=tuple(tests),
+        base=base,
+        starter_changes=tuple(str(path) for path in project.get("starter", [])),
+        solution_changes=tuple(str(path) for path in project.get("solution", [])),
         processes=int(data.get("processes", 128)),
         open_files=int(data.get("open_files", 256)),
         file_mb=int(data.get("file_mb", 64)),

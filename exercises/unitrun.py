@@ -195,9 +195,15 @@ def edited(source: str, edits: list[Variant], file: str) -> str:
     return source
 
 
-def build_app(reference: Path, target: Path, edits: list[Variant]) -> None:
-    """Copy the reference app/ to TARGET/app and apply each edit (its text must occur once)."""
-    fresh_copy(reference, target / "app", None)  # which files were edited must not show
+def build_app(exercise: Exercise, target: Path, edits: list[Variant]) -> None:
+    """Write the reference app/ (the starter's, from its layers) to TARGET/app and apply each
+    edit (its text must occur once). Every file is written now, so its time is the same for
+    every variant: which files were edited must not show."""
+    for relative, source in exercise.project_files("starter").items():
+        if relative.startswith("app/"):
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(source.read_bytes())
     for name in sorted({edit.file for edit in edits}):
         file = target / "app" / name
         file.write_text(edited(file.read_text(encoding="utf-8"), edits, name), encoding="utf-8")
@@ -227,7 +233,7 @@ class Targets:
                 self.root.chmod(0o700)
             folder = Path(tempfile.mkdtemp(dir=self.root))  # a random name: it tells nothing
             folder.chmod(0o700)
-            build_app(exercise.starter / "app", folder, edits)
+            build_app(exercise, folder, edits)
             self.apps[key] = folder
         return self.apps[key]
 

@@ -14,12 +14,19 @@ from pathlib import Path
 import pytest
 from mypy import api as mypy_api
 
+from exercises.spec import exercise_names, load
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SKIPPED_PARTS = {".venv", "node_modules", ".git"}
 # The course's tools, which the repository's tests import: installed as a package of its own
 # (pip install -e .), which mypy finds only on its path.
 COURSE_TOOLS = REPO_ROOT / "steps"
-TEXT_PROGRAMS = ("zygote.py", "grading_plugin.py", "runner_program.py")
+# The grader's programs that run from their text, and the one source of the exercises'
+# public conftest.py (release writes it into each learner's copy): nothing imports them.
+TEXT_PROGRAMS = ("zygote.py", "grading_plugin.py", "runner_program.py", "public_conftest.py")
+# An exercise's starter/ and solution/ hold only the files they change (an app/ without
+# the modules it imports): mypy checks the projects built from them instead.
+OVERLAYS = {"starter", "solution"}
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
@@ -51,9 +58,15 @@ def _mypy_targets() -> list[tuple[Path, Path]]:
         # The grader's programs that run from their text, which nothing imports.
         *((REPO_ROOT / "exercises" / name, REPO_ROOT) for name in TEXT_PROGRAMS),
     ]
+    # (Starters built from the same files are one folder, checked once.)
+    projects = {p for name in exercise_names() for p in (load(name).starter, load(name).solution)}
+    for project in sorted(projects):
+        targets += [(folder, project) for folder in sorted(project.iterdir()) if folder.is_dir()]
     for folder in sorted(REPO_ROOT.rglob("*")):
         relative = folder.relative_to(REPO_ROOT)
         if not folder.is_dir() or SKIPPED_PARTS.intersection(relative.parts):
+            continue
+        if relative.parts[0] == "exercises" and OVERLAYS.intersection(relative.parts):
             continue
         if folder.name in ("app", "tests") or (folder / "env.py").is_file():
             # The project folder goes on MYPYPATH so `import app` means the package next to it.
@@ -79,14 +92,20 @@ def _mypy_path(folder: Path) -> Iterator[None]:
 MYPY_TARGETS = _mypy_targets()
 
 
+def _target_id(path: Path) -> str:
+    if path.is_relative_to(REPO_ROOT):
+        return str(path.relative_to(REPO_ROOT))
+    return "/".join(path.parts[-3:])  # in a built project: 01_put/solution/app
+
+
 @pytest.mark.parametrize(
     ("path", "search_path"),
     MYPY_TARGETS,
-    ids=[str(path.relative_to(REPO_ROOT)) for path, _ in MYPY_TARGETS],
+    ids=[_target_id(path) for path, _ in MYPY_TARGETS],
 )
 def test_mypy_is_clean(path: Path, search_path: Path) -> None:
     with _mypy_path(search_path):
         stdout, stderr, status = mypy_api.run(
             ["--config-file", str(REPO_ROOT / "pyproject.toml"), str(path)]
         )
-    assert status == 0, f"mypy reports problems in {path.relative_to(REPO_ROOT)}:\n{stdout}{stderr}"
+    assert status == 0, f"mypy reports problems in {_target_id(path)}:\n{stdout}{stderr}"

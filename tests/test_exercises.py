@@ -19,10 +19,11 @@ from exercises.batch import Batch, grade_batches
 from exercises.export import export_gradescope
 from exercises.grade import ProgressBar
 from exercises.outcome import learner_output
-from exercises.release import release
+from exercises.projects import files_under
+from exercises.release import PUBLIC_CONFTEST, release
 from exercises.spec import (
-    EXERCISES_DIR,
     Exercise,
+    Which,
     exercise_names,
     load,
     locked_requirements,
@@ -331,9 +332,51 @@ def test_the_starter_scores_zero_on_the_new_behaviour(graded: dict[str, Any], na
 @pytest.mark.parametrize("name", EXERCISES)
 def test_every_exercise_has_its_parts(name: str) -> None:
     exercise = load(name)
-    for part in ("README.md", "exercise.toml", "starter/app", "solution/app", "tests/hidden"):
+    for part in ("README.md", "exercise.toml", "tests/hidden"):
         assert (exercise.root / part).exists(), f"{name} has no {part}"
+    for project in (exercise.starter, exercise.solution):
+        assert (project / "app" / "main.py").is_file(), f"{name}: {project} has no app/main.py"
+    # base/ is how a Gradescope bundle carries the project the starter is built on; in the
+    # repository the base is always the one exercise.toml names.
+    assert not (exercise.root / "base").exists(), f"{name} has a base/ folder"
     assert _new_test_ids(exercise), f"{name} marks no test as new behaviour"
+
+
+def _overlay_files(exercise: Exercise, which: Which) -> set[str]:
+    return set(files_under(exercise.overlay(which)))
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_starter_and_solution_hold_exactly_the_files_exercise_toml_lists(name: str) -> None:
+    exercise = load(name)
+    lists: dict[Which, tuple[str, ...]] = {
+        "starter": exercise.starter_changes,
+        "solution": exercise.solution_changes,
+    }
+    for which, listed in lists.items():
+        held = _overlay_files(exercise, which)
+        assert held == set(listed), (
+            f"{name}/{which}/ holds {sorted(held)}, but exercise.toml's [project] {which} lists "
+            f"{sorted(listed)}: list every file the folder holds, and only those"
+        )
+    assert exercise.solution_changes, f"{name}: a solution that changes nothing"
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_no_file_of_starter_or_solution_is_a_copy_of_the_file_it_replaces(name: str) -> None:
+    # A copy would hide a fix made to the base: the exercise would keep the old file.
+    exercise = load(name)
+    layers: dict[Which, Any] = {
+        "starter": exercise.base_files(),
+        "solution": exercise.project_files("starter"),
+    }
+    for which, below in layers.items():
+        for relative, path in files_under(exercise.overlay(which)).items():
+            replaced = below.get(relative)
+            assert replaced is None or replaced.read_bytes() != path.read_bytes(), (
+                f"{name}/{which}/{relative} is the same as the file it replaces ({replaced}): "
+                f"delete it and its line in exercise.toml, the exercise gets that file anyway"
+            )
 
 
 def _sources(folder: Path) -> list[Path]:
@@ -367,21 +410,17 @@ def test_the_learners_copy_leaks_nothing_hidden(name: str, tmp_path: Path) -> No
         assert text not in solution_only, f"{path} is solution code"
 
 
-def test_the_copies_of_the_public_conftest_stay_the_same() -> None:
-    # Each exercise is handed out alone, so its public tests cannot import shared code: the
-    # API exercises carry copies of one conftest.py (04's also migrates a database first,
-    # around the same server start-up). A fix made in one copy must reach them all.
-    copies = {
-        name: (EXERCISES_DIR / name / "tests" / "public" / "conftest.py").read_text("utf-8")
-        for name in ("01_put", "02_patch_null_safety", "03_filter_search", "05_users_passwords")
-    }
-    assert len(set(copies.values())) == 1, f"the public conftest.py copies differ: {list(copies)}"
-    server_start = copies["01_put"].partition("    server = subprocess.Popen(")[2]
-    migration = EXERCISES_DIR / "04_new_column_migration" / "tests" / "public" / "conftest.py"
-    assert server_start.replace("cwd=workdir", "cwd=migrated") in migration.read_text("utf-8"), (
-        "04_new_column_migration's public conftest.py starts the app differently from the "
-        "other exercises' copy; make the same change there."
+@pytest.mark.parametrize("name", EXERCISES)
+def test_the_public_conftest_has_one_source(name: str, tmp_path: Path) -> None:
+    exercise = load(name)
+    assert not (exercise.public_tests / "conftest.py").exists(), (
+        f"{name} has a conftest.py of its own; the learner's copy gets exercises/public_conftest.py"
     )
+    files = release(exercise, tmp_path / "handout")
+    written = tmp_path / "handout" / "tests" / "public" / "conftest.py"
+    assert (written in files) == exercise.public_tests.is_dir(), files
+    if written in files:
+        assert written.read_bytes() == PUBLIC_CONFTEST.read_bytes()
 
 
 @pytest.mark.parametrize("name", ["03_filter_search", "05_users_passwords"])

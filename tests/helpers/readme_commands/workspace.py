@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exercises.spec import load
 from tests.helpers.readme_commands.environment import reader_environment
 from tests.helpers.readme_commands.parser import Block, Command
 from tests.helpers.readme_commands.postgres import (
@@ -124,6 +125,7 @@ def exercise_project(ws: Workspace, exercise: str) -> Path:
         )
         if release.returncode != 0:
             raise RuntimeError(f"releasing {exercise} failed:\n{release.stdout}{release.stderr}")
+        # The solution's own files over the learner's copy (of its starter): the finished work.
         shutil.copytree(ws.root / "exercises" / exercise / "solution", project, dirs_exist_ok=True)
     return project
 
@@ -131,11 +133,11 @@ def exercise_project(ws: Workspace, exercise: str) -> Path:
 def submissions(ws: Workspace, text: str) -> None:
     """submissions/: the starter and the solution of the exercise the command grades."""
     graded = re.search(r"exercises\.grade\s+(\S+)", text)
-    exercise = ws.root / "exercises" / (graded[1] if graded else "01_put")
+    exercise = load(graded[1] if graded else "01_put")
     folder = ws.root / "submissions"
     if not folder.exists():
-        for part in ("starter", "solution"):
-            shutil.copytree(exercise / part, folder / part)
+        shutil.copytree(exercise.starter, folder / "starter")
+        shutil.copytree(exercise.solution, folder / "solution")
 
 
 def on_postgres(ws: Workspace, text: str, shared: Shared) -> str:

@@ -1,8 +1,45 @@
-"""Public tests of exercise 04: run them with `pytest tests/public` from your project."""
+"""Public tests of exercise 04: run them with `pytest tests/public` from your project.
+
+Your app is started (by conftest.py) on a database that your Alembic revisions migrated:
+it was at revision 0001 holding one item, then went through `alembic upgrade head`.
+"""
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
+import pytest
 
 ITEMS = "/api/v1/items/"
+EXISTING_ITEM = {"title": "Desk lamp", "description": "warm white", "price": 35.0}
+
+
+def alembic(project: Path, workdir: Path, *args: str) -> None:
+    """Run `alembic ARGS` on WORKDIR/app.db with your alembic.ini; stop with its output."""
+    command = [sys.executable, "-m", "alembic", "-c", str(project / "alembic.ini"), *args]
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.exit(f"`alembic {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
+
+
+@pytest.fixture(scope="session")
+def server_folder(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose app.db was at revision 0001 with one item, then upgraded to head (the
+    app is started in it instead of an empty folder)."""
+    if not (project / "alembic.ini").is_file():
+        pytest.exit(f"No alembic.ini in {project}: run pytest from your project folder.")
+    workdir = tmp_path_factory.mktemp("server")  # app.db is created here, not in your project
+    alembic(project, workdir, "upgrade", "0001")
+    with sqlite3.connect(workdir / "app.db") as connection:
+        connection.execute(
+            "INSERT INTO items (title, description, price, is_available) VALUES (?, ?, ?, 1)",
+            tuple(EXISTING_ITEM.values()),
+        )
+    connection.close()
+    alembic(project, workdir, "upgrade", "head")
+    return workdir
 
 
 def test_the_item_stored_before_the_migration_has_quantity_0(client: httpx.Client) -> None:

@@ -4,6 +4,10 @@ Your project is the folder that contains tests/ (and app/). To test another fold
 EXERCISE_PROJECT=/path/to/project.
 """
 
+# The one source of every exercise's tests/public/conftest.py: `python -m exercises.release`
+# writes it there. An exercise whose app must start on a database that already holds data
+# (04) gives its own `server_folder` fixture in its public test module.
+
 import os
 import socket
 import subprocess
@@ -18,25 +22,31 @@ import httpx
 import pytest
 
 
-def project_dir() -> Path:
+@pytest.fixture(scope="session")
+def project() -> Path:
+    """Your project folder: EXERCISE_PROJECT, or the folder that holds tests/public/."""
     given = os.environ.get("EXERCISE_PROJECT")
     return Path(given).resolve() if given else Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    """An HTTP client for your app, served on 127.0.0.1 with an empty database."""
-    project = project_dir()
+def server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder your app is started in: its app.db is created here, not in your project."""
+    return tmp_path_factory.mktemp("server")
+
+
+@pytest.fixture(scope="session")
+def client(project: Path, server_folder: Path) -> Iterator[httpx.Client]:
+    """An HTTP client for your app, served on 127.0.0.1 with the database of server_folder."""
     if not (project / "app").is_dir():
         pytest.exit(f"No app/ folder in {project}: run pytest from your project folder.")
-    workdir = tmp_path_factory.mktemp("server")  # app.db is created here, not in your project
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(project)]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--log-level", "warning"],
-        cwd=workdir,
+        cwd=server_folder,
         stderr=subprocess.PIPE,
         text=True,
     )
