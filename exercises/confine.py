@@ -67,7 +67,7 @@ import signal
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
 # Exit status of a child whose confinement could not be set up (never learner code).
@@ -186,6 +186,16 @@ def _children() -> set[int]:
     return found
 
 
+def _kill_each(pids: Iterable[int]) -> int:
+    """Send SIGKILL to each of PIDS; returns to how many it could be sent."""
+    killed = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+    return killed
+
+
 def sweep_children(keep: frozenset[int] = frozenset()) -> int:
     """Kill and reap every child of this process except KEEP, again until none is left
     (their orphans come back to a subreaper); returns how many were killed."""
@@ -194,10 +204,7 @@ def sweep_children(keep: frozenset[int] = frozenset()) -> int:
         strays = _children() - keep
         if not strays:
             break
-        for pid in strays:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
+        killed += _kill_each(strays)
         for pid in strays:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
@@ -225,10 +232,7 @@ def kill_user(uid: int) -> int:
         pids = [pid for pid, owner, _, zombie in _tasks() if owner == uid and not zombie]
         if not pids:
             break
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
+        killed += _kill_each(pids)
         time.sleep(0.001)
     return killed
 
