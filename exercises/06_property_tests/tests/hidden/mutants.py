@@ -1,6 +1,6 @@
 """Hidden: the mutants the learner's tests must kill, and the equivalent rewrite they must pass.
 
-EQUIVALENTS, applied together to the reference app (starter/app), make the rewrite: the
+EQUIVALENTS, applied together to the reference app (the starter's app/), make the rewrite: the
 same behaviour in other words. Each of them changes one exact piece of text (it must occur
 once) in one file, and keeps the number of lines.
 
