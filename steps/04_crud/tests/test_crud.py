@@ -17,7 +17,7 @@ from typing import Any
 
 import factory
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from items_course.wording import describe_value
 from pydantic import BaseModel
@@ -584,6 +584,12 @@ def test_update_item_returns_none_for_a_missing_id(
 
 @one_database_per_example
 @given(before=complete_items, sent=partial_updates)
+# Always tried first: a null sent over a stored description. Left to chance, 25 examples
+# sometimes hold none, and an update that skips nulls (exclude_none) would pass.
+@example(
+    before={"title": "Desk lamp", "description": "warm", "price": 35.0, "is_available": True},
+    sent={"description": None},
+)
 def test_update_item_changes_exactly_the_fields_sent(
     crud: ModuleType,
     models: ModuleType,
