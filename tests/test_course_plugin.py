@@ -298,6 +298,7 @@ def test_a_misspelt_own_module_is_not_blamed_on_a_library(
     assert "from sqlalchemy import schema" not in message, message
 
 
+# --- Advice on what the learner's code did while a check ran it ---------------------------
 @pytest.mark.slow
 def test_a_handler_returning_none_gets_advice_not_fastapis_frames(tmp_path: Path) -> None:
     project = snapshot_with_a_mistake(
