@@ -3,7 +3,9 @@ test_models.py, steps/03_schemas/tests/test_schemas.py, steps/04_crud/tests/test
 steps/05_router/tests/test_router.py, steps/06_main/tests/test_main.py, and
 steps/07_alembic/tests/test_alembic.py with its conftest.py), on a learner's mistakes: each test
 makes a mistake in a learner's project, runs the step's checks on it as a learner does, and
-reads what the learner is told: the check fails, and its message names the cause and the fix.
+reads what the learner is told: the check that should fail fails, and its message names the
+cause and the fix (some end in the plugin's advice, which the step's check set off). A few
+make a change that Alembic accepts, and the step's checks must accept it too.
 
 The course plugin that runs them (its hints, its advice on library errors, the progress
 summary) is tested in tests/test_course_plugin.py.
@@ -24,9 +26,8 @@ from tests.helpers.learner_projects import (
 )
 from tests.helpers.learner_runs import run_pytest, summary_problems
 
+
 # --- The checks' own messages, on a learner's slips --------------------------------------
-
-
 @pytest.mark.slow
 def test_a_refused_valid_body_gets_advice_on_the_fields_pydantic_named(tmp_path: Path) -> None:
     # PATCH fields without a default are required: an empty body {} is refused, so the
