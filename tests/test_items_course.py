@@ -1,9 +1,10 @@
 """`items-course`, driven as a learner drives it: in a project folder outside the repository,
 through a subprocess (the command the learner types), and watch mode in a real terminal (tmux).
 
-The steps' own checks are tested elsewhere (tests/test_course_plugin.py); these tests are about
-the command: which checks it runs, what it saves and shows, and that every command it prints
-works where the learner types it.
+The steps' own checks are tested elsewhere (tests/test_step_checks_advice.py), and so is the
+course plugin that runs them (tests/test_course_plugin.py); these tests are about the command:
+which checks it runs, what it saves and shows, and that every command it prints works where
+the learner types it.
 """
 
 from __future__ import annotations
