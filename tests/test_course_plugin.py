@@ -399,6 +399,10 @@ def test_a_crash_in_the_learners_code_shows_their_lines_not_the_libraries(tmp_pa
     assert "AttributeError: 'int' object has no attribute 'query'" in run.stdout, run.stdout
     assert "app/router.py, line" in run.stdout, run.stdout
     assert "crud.update_item(item_id, db, item)" in run.stdout, run.stdout
+    # The checks' helper that sent the request (steps/05_router/tests/answers.py) is part of
+    # the check: its line is shown too.
+    assert "the check, answers.py, line" in run.stdout, run.stdout
+    assert "in patch:\n      return client.patch(" in run.stdout, run.stdout
     assert "called on an int, where a database session was expected" in run.stdout, run.stdout
     assert "site-packages" not in run.stdout, f"library frames are noise here:\n{run.stdout}"
     assert summary_problems(run) == 1, f"expected one problem in the summary:\n{run.stdout}"

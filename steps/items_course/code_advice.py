@@ -344,6 +344,12 @@ def what_the_handler_returned(error: BaseException) -> str:
     )
 
 
+def is_the_checks_code(filename: str | Path, check_file: Path) -> bool:
+    """Whether FILENAME is the check's own code: its module, or a helper module or conftest.py
+    beside it in the step's tests/ folder (where the checks keep what they share)."""
+    return Path(filename).resolve().parent == check_file.resolve().parent
+
+
 def a_checks_crash_on_a_learner_value(error: BaseException, check_file: Path) -> str:
     """When a check's own line crashed reading a value the learner's code gave it: which one.
 
@@ -355,10 +361,11 @@ def a_checks_crash_on_a_learner_value(error: BaseException, check_file: Path) ->
     if not (
         isinstance(error, AttributeError)
         and frames
-        and Path(frames[-1].filename).resolve() == check_file.resolve()
+        and is_the_checks_code(frames[-1].filename, check_file)
     ):
         return ""
     value = error.obj
+    crashed = Path(frames[-1].filename).name
     if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isbuiltin(value):
         kind = f"{describe_value(value)}, never called (a missing `()`)"
     elif value is None:
@@ -370,7 +377,7 @@ def a_checks_crash_on_a_learner_value(error: BaseException, check_file: Path) ->
     else:
         return ""
     return (
-        f"The check read `.{error.name}` of a value your code gave it (at {check_file.name} line "
+        f"The check read `.{error.name}` of a value your code gave it (at {crashed} line "
         f"{frames[-1].lineno}: `{frames[-1].line}`), and that value was {kind}.\n"
         "What to check: what the function under test returns; the step's README says what "
         "each function gives back.\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from items_course.advice import FRAMEWORK_ERRORS, PACKAGE, framework_advice, runtime_hint
-from items_course.code_advice import a_checks_crash_on_a_learner_value
+from items_course.code_advice import a_checks_crash_on_a_learner_value, is_the_checks_code
 from items_course.shared_state import (
     APP_DIR,
     BRIEF,
@@ -135,15 +135,16 @@ def error_in_learner_code(error: BaseException, check_file: Path, app_dir: Path)
 
 
 def _frames_that_matter(error: BaseException, check_file: Path, app_dir: Path | None) -> list[str]:
-    """The check's line and the learner's own lines of ERROR's traceback, in calling order."""
+    """The check's lines (its module's and its helpers') and the learner's own lines of
+    ERROR's traceback, in calling order."""
     own = (app_dir / PACKAGE).resolve() if app_dir is not None else None
     lines = []
     for frame in traceback.extract_tb(error.__traceback__):
         path = Path(frame.filename).resolve()
         if own is not None and app_dir is not None and path.is_relative_to(own):
             where = path.relative_to(app_dir.resolve()).as_posix()
-        elif path == check_file.resolve():
-            where = f"the check, {check_file.name}"
+        elif is_the_checks_code(path, check_file):
+            where = f"the check, {path.name}"
         else:
             continue
         lines.append(f"  {where}, line {frame.lineno}, in {frame.name}:\n      {frame.line}")

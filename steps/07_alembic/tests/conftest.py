@@ -29,8 +29,10 @@ import alembic.config
 import pytest
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
-from pytest_alembic import Config
+from pytest_alembic import Config, MigrationContext
 from sqlalchemy import Engine, create_engine
+
+from .migrations import Migrations
 
 # What `alembic init alembic` creates, and what the checks need of it.
 ALEMBIC_FILES = {
@@ -499,3 +501,11 @@ def alembic_engine(migration_database_url: str) -> Iterator[Engine]:
     engine = create_engine(migration_database_url)
     yield engine
     engine.dispose()
+
+
+# --- The migrations, run for the checks (see migrations.py) ------------------------------
+@pytest.fixture
+def migrations(
+    alembic_runner: MigrationContext, alembic_project: Any, configure_calls: list[Any]
+) -> Migrations:
+    return Migrations(alembic_runner, alembic_project, configure_calls)
