@@ -357,9 +357,11 @@ def test_a_database_refusal_caused_by_the_model_names_the_column_fix(
 
 @pytest.mark.slow
 def test_a_failed_property_shows_only_the_invented_example(tmp_path: Path) -> None:
-    project = snapshot_with_a_mistake(
-        tmp_path, "04_crud", "crud", "exclude_unset=True", "exclude_none=True"
-    )
+    # A price sent is dropped: the check's explicit example (a null description) passes, so
+    # the failure shown is one Hypothesis invents, and about half of its examples send a
+    # price (all 25 without one: 1 chance in 2**25).
+    mistake = "exclude_unset=True, exclude={'price'}"
+    project = snapshot_with_a_mistake(tmp_path, "04_crud", "crud", "exclude_unset=True", mistake)
 
     run = run_pytest("steps/04_crud", "--app-dir", str(project), "-k", "changes_exactly")
 
