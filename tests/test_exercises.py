@@ -2,8 +2,10 @@
 behaviour, the solution scores exactly full marks; the learner's copy leaks nothing; a mixed
 batch grades correctly. Every grading of this module runs in one pool, once (`graded`)."""
 
+import hashlib
 import importlib.util
 import io
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -529,6 +531,65 @@ def test_mutants_that_survive_the_cheap_pass_get_a_second_chance(graded: dict[st
     result = graded["results"]["no_explicit_examples"]["no_explicit_examples"]
     failed = {test["name"]: test["output"] for test in result["tests"] if test["score"] == 0}
     assert result["score"] == 10, f"the second pass did not kill these mutants: {failed}"
+
+
+# Tests that kill one mutant without Hypothesis (so one cheap pass is all), and then hang
+# when they see the correct app a second time: the last run, which only a grading without
+# namespaces makes, is cut by the time limit.
+HANGS_ON_THE_LAST_RUN = """
+import hashlib, pathlib, time
+
+import app
+
+from tests.test_patch_properties import ITEMS, fresh_client
+
+REFERENCE = "DIGEST"  # of the correct app's files, which the learner has (the starter's)
+COUNTER = pathlib.Path("/tmp") / "NAME"
+
+
+def test_a_null_description_clears_it():
+    folder = pathlib.Path(app.__file__).parent
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(folder.glob("*.py"))))
+    if digest.hexdigest() == REFERENCE:
+        seen = int(COUNTER.read_text()) + 1 if COUNTER.exists() else 1
+        COUNTER.write_text(str(seen))
+        if seen > 1:
+            time.sleep(3600)
+    with fresh_client() as client:
+        item = client.post(ITEMS, json={"title": "Lamp", "description": "warm", "price": 3.5})
+        item_id = item.json()["id"]
+        client.patch(f"{ITEMS}{item_id}", json={"description": None})
+        assert client.get(f"{ITEMS}{item_id}").json()["description"] is None
+"""
+
+
+@pytest.mark.slow
+def test_a_last_run_cut_by_the_time_limit_is_said_so_and_counts_no_mutant(
+    tmp_path: Path,
+) -> None:
+    from tests.grader_attacks.hostile import grade_by_command, results_of
+
+    unit = load("06_property_tests")
+    app_files = sorted((unit.starter / "app").glob("*.py"))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in app_files)).hexdigest()
+    submission = tmp_path / "hangs_at_the_end"
+    shutil.copytree(unit.starter, submission)
+    counter = f"items-course-last-run-{tmp_path.name}-{os.getpid()}"
+    code = HANGS_ON_THE_LAST_RUN.replace("DIGEST", digest).replace("NAME", counter)
+    (submission / "tests" / "test_clearing.py").write_text(code, encoding="utf-8")
+    try:
+        done = grade_by_command(
+            unit.name, [submission], tmp_path / "out", {"GRADER_NO_NAMESPACES": "1"}, 1, 20
+        )
+    finally:
+        Path("/tmp", counter).unlink(missing_ok=True)
+    assert done.returncode == 0, done.stderr
+    result = results_of(tmp_path / "out", [submission.name])[submission.name]
+    text = result["output"] + "\n" + "\n".join(test["output"] for test in result["tests"])
+    assert "ran past its time limit (20 s for the whole submission) before the last run" in text
+    assert "No mutant counts." in text, text
+    assert result["score"] == 0, text
+    assert "change from run to run" not in text, f"the clock is not the learner's tests:\n{text}"
 
 
 @pytest.mark.slow
