@@ -1,4 +1,5 @@
-"""Starts your app for the public tests: uvicorn, in a temporary folder, fresh database.
+"""Starts your app for the public tests: uvicorn, in a temporary folder, on a fresh database
+(or on the one a test module's own `server_folder` fixture prepares).
 
 Your project is the folder that contains tests/ (and app/). To test another folder, set
 EXERCISE_PROJECT=/path/to/project.
