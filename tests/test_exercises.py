@@ -22,7 +22,7 @@ from exercises.export import export_gradescope
 from exercises.grade import ProgressBar
 from exercises.outcome import learner_output
 from exercises.projects import files_under
-from exercises.release import PUBLIC_CONFTEST, release
+from exercises.release import PUBLIC_CONFTEST, public_check, release
 from exercises.spec import (
     Exercise,
     Which,
@@ -425,6 +425,26 @@ def test_the_public_conftest_has_one_source(name: str, tmp_path: Path) -> None:
         assert written.read_bytes() == PUBLIC_CONFTEST.read_bytes()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in EXERCISES if load(n).public_tests.is_dir()])
+def test_the_public_tests_fail_on_the_starter_and_pass_on_the_solution(
+    name: str, tmp_path: Path
+) -> None:
+    # What a learner sees at home: the handout as released, then with the solution's files.
+    exercise = load(name)
+    handout = tmp_path / "handout"
+    release(exercise, handout)
+    # The command the statement and the GitHub workflow give (`python -m pytest tests/public`).
+    check = public_check(exercise).split()
+    assert check[0] == "python", check
+    command = [sys.executable, *check[1:], "-q", "-p", "no:cacheprovider"]
+    for which, status in (("starter", 1), ("solution", 0)):
+        if which == "solution":
+            shutil.copytree(exercise.overlay("solution"), handout, dirs_exist_ok=True)
+        done = subprocess.run(command, cwd=handout, capture_output=True, text=True, check=False)
+        assert done.returncode == status, f"{name}, {which}:\n{done.stdout[-3000:]}{done.stderr}"
+
+
 @pytest.mark.parametrize("name", ["03_filter_search", "05_users_passwords"])
 def test_the_learners_copy_pins_what_the_grader_runs_with(name: str, tmp_path: Path) -> None:
     # A learner who installs other versions (or no email-validator, for EmailStr) could pass
@@ -660,10 +680,6 @@ def test_the_github_workflow_runs_the_public_tests_as_the_learner_does(tmp_path:
         "python -m pytest tests/public",
     ], commands
     assert {"push", "pull_request"} <= set(flow[True] if True in flow else flow["on"])
-    # The test step, run here on a learner's finished copy, passes (and fails on the starter).
-    for name, status in (("starter", 1), ("solution", 0)):
-        if name == "solution":
-            shutil.copytree(PUT.solution / "app", out / "app", dirs_exist_ok=True)
-        command = [sys.executable, *commands[1].split()[1:], "-q", "-p", "no:cacheprovider"]
-        done = subprocess.run(command, cwd=out, capture_output=True, text=True, check=False)
-        assert done.returncode == status, f"{name}:\n{done.stdout[-2000:]}"
+    # Its test step is the learner's own check, which fails on the starter and passes on the
+    # solution (test_the_public_tests_fail_on_the_starter_and_pass_on_the_solution runs it).
+    assert commands[1] == public_check(PUT)
