@@ -7,7 +7,6 @@ commit: that is what the next request (or the next server start) would see.
 
 import ast
 import inspect
-import string
 import textwrap
 import traceback
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 import factory
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from items_course.item_values import complete_items, partial_updates
 from items_course.wording import describe_value
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -29,23 +28,6 @@ from sqlalchemy.orm.exc import DetachedInstanceError
 FIELDS = ("title", "description", "price", "is_available")
 
 ReadBack = Callable[[Session, int], dict[str, Any] | None]
-
-# --- Valid values, as app/schemas.py allows them -------------------------------------------
-# Titles and descriptions: 1 to 200 characters, some of them beyond ASCII, with no space at
-# either end (so the checks also hold for an app that strips whitespace).
-ALPHABET = string.ascii_letters + string.digits + string.punctuation + " éüñß€中日🎹"
-texts = st.text(ALPHABET, min_size=1, max_size=200).map(str.strip).filter(bool)
-prices = st.floats(min_value=0.01, max_value=1_000_000, allow_nan=False, allow_infinity=False)
-field_values: dict[str, st.SearchStrategy[Any]] = {
-    "title": texts,
-    "description": st.none() | texts,
-    "price": prices,
-    "is_available": st.booleans(),
-}
-# A complete item, as it could be stored.
-complete_items = st.fixed_dictionaries(field_values)
-# Any subset of the fields (possibly none), each with a valid value: a PATCH body.
-partial_updates = st.fixed_dictionaries({}, optional=field_values)
 
 # `fresh_session` only hands out new databases, so sharing it between the examples of one
 # Hypothesis test is exactly what we want; Hypothesis warns about any function-scoped

@@ -4,7 +4,6 @@ The router is mounted on a bare FastAPI() under /api/v1, as main.py will do in s
 and `get_db` is overridden so that every request uses the check's own empty database.
 """
 
-import string
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from items_course.item_values import complete_items, partial_updates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -313,23 +312,6 @@ def test_patch_a_missing_item_is_404(
         f"{response.text}\nWhat to check: `if not updated: raise HTTPException(404, ...)`."
     )
 
-
-# Valid values, as app/schemas.py allows them, for the property below.
-# Titles and descriptions: 1 to 200 characters, some of them beyond ASCII, with no space at
-# either end (so the checks also hold for an app that strips whitespace).
-ALPHABET = string.ascii_letters + string.digits + string.punctuation + " éüñß€中日🎹"
-texts = st.text(ALPHABET, min_size=1, max_size=200).map(str.strip).filter(bool)
-prices = st.floats(min_value=0.01, max_value=1_000_000, allow_nan=False, allow_infinity=False)
-field_values: dict[str, st.SearchStrategy[Any]] = {
-    "title": texts,
-    "description": st.none() | texts,
-    "price": prices,
-    "is_available": st.booleans(),
-}
-# A complete item, as it could be stored.
-complete_items = st.fixed_dictionaries(field_values)
-# Any subset of the fields (possibly none), each with a valid value: a PATCH body.
-partial_updates = st.fixed_dictionaries({}, optional=field_values)
 
 # The property below shares one client (and one database) between its examples. That is
 # safe: each example stores its own item and only ever looks at that item. Hypothesis
