@@ -787,6 +787,38 @@ ADVICE_ON_A_MISTAKE = [
         (),
         id="06-a-second-base-in-main-py",
     ),
+    # The lines of a wrong update, as step 04's README quotes them (they come from
+    # items_course/item_values.py, which steps 04 and 05 share).
+    pytest.param(
+        "04_crud",
+        "crud",
+        "item.model_dump(exclude_unset=True)",
+        "item.model_dump(exclude_none=True)",
+        "update_item_can_clear_the_description",
+        ("description: sent None, but it holds 'Will be removed'",),
+        (),
+        id="04-an-update-that-drops-a-null",
+    ),
+    pytest.param(
+        "04_crud",
+        "crud",
+        "item.model_dump(exclude_unset=True)",
+        '{**item.model_dump(exclude_unset=True), "is_available": True}',
+        "only_a_price_keeps_the_other_fields",
+        ("is_available: was not sent, yet it changed from False to True",),
+        (),
+        id="04-an-update-that-changes-a-field-not-sent",
+    ),
+    pytest.param(
+        "05_router",
+        "crud",
+        "item.model_dump(exclude_unset=True)",
+        "item.model_dump(exclude_none=True)",
+        "patch_can_clear_the_description",
+        ("description: sent None, but it holds 'Will be removed'",),
+        (),
+        id="05-a-patch-that-drops-a-null",
+    ),
 ]
 
 

@@ -1,13 +1,17 @@
-"""Valid item values, for the property checks of steps 04 (crud.py) and 05 (router.py).
+"""Valid item values, and what a partial update got wrong, for the checks of steps 04
+(crud.py) and 05 (router.py).
 
-Both steps send the same kinds of items, so both draw them from here: a fix to what counts as
-valid reaches both checks at once.
+Both steps send the same kinds of items and judge an update the same way, so both draw on
+this module: a fix to what counts as valid, or to how a wrong field is reported, reaches both
+steps at once.
 """
 
 import string
 from typing import Any
 
 from hypothesis import strategies as st
+
+FIELDS = ("title", "description", "price", "is_available")
 
 # Titles and descriptions: 1 to 200 characters, some of them beyond ASCII, with no space at
 # either end (so the checks also hold for an app that strips whitespace).
@@ -24,3 +28,23 @@ field_values: dict[str, st.SearchStrategy[Any]] = {
 complete_items = st.fixed_dictionaries(field_values)
 # Any subset of the fields (possibly none), each with a valid value: a PATCH body.
 partial_updates = st.fixed_dictionaries({}, optional=field_values)
+
+
+def differences(before: dict[str, Any], sent: dict[str, Any], after: dict[str, Any]) -> str:
+    """One line per field that does not hold what a partial update should leave there.
+
+    `after` may lack a field (an answer that leaves it out): that field is reported as None.
+    """
+    lines: list[str] = []
+    for field in FIELDS:
+        expected = sent.get(field, before[field])
+        if after.get(field) == expected:
+            continue
+        if field in sent:
+            lines.append(f"  {field}: sent {expected!r}, but it holds {after.get(field)!r}")
+        else:
+            lines.append(
+                f"  {field}: was not sent, yet it changed from {before[field]!r} to "
+                f"{after.get(field)!r}"
+            )
+    return "\n".join(lines)

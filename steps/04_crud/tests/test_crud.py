@@ -17,7 +17,7 @@ from typing import Any
 import factory
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from items_course.item_values import complete_items, partial_updates
+from items_course.item_values import complete_items, differences, partial_updates
 from items_course.wording import describe_value
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -62,23 +62,6 @@ def fields_of(item: Any) -> dict[str, Any]:
 
 def ids_of(items: list[Any]) -> list[int]:
     return [item.id for item in items]
-
-
-def differences(before: dict[str, Any], sent: dict[str, Any], after: dict[str, Any]) -> str:
-    """One line per field that does not hold what a partial update should leave there."""
-    lines = []
-    for field in FIELDS:
-        expected = sent.get(field, before[field])
-        if after[field] == expected:
-            continue
-        if field in sent:
-            lines.append(f"  {field}: sent {expected!r}, but it holds {after[field]!r}")
-        else:
-            lines.append(
-                f"  {field}: was not sent, yet it changed from {before[field]!r} to "
-                f"{after[field]!r}"
-            )
-    return "\n".join(lines)
 
 
 def update(crud: ModuleType, schemas: ModuleType, db: Session, item_id: int, **sent: Any) -> Any:

@@ -97,20 +97,3 @@ def patch(client: TestClient, item_id: int, body: dict[str, Any]) -> Response:
         "item.model_dump(exclude_unset=True) in crud.update_item, not item.model_dump().",
         pytrace=False,
     )
-
-
-def differences(before: dict[str, Any], sent: dict[str, Any], after: dict[str, Any]) -> str:
-    """One line per field that does not hold what a partial update should leave there."""
-    lines = []
-    for field in FIELDS:
-        expected = sent.get(field, before[field])
-        if after.get(field) == expected:
-            continue
-        if field in sent:
-            lines.append(f"  {field}: sent {expected!r}, but it holds {after.get(field)!r}")
-        else:
-            lines.append(
-                f"  {field}: was not sent, yet it changed from {before[field]!r} to "
-                f"{after.get(field)!r}"
-            )
-    return "\n".join(lines)

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from items_course.item_values import complete_items, partial_updates
+from items_course.item_values import complete_items, differences, partial_updates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,6 @@ from .answers import (
     ITEMS,
     NOT_FOUND,
     as_json,
-    differences,
     patch,
     refusal_problem,
     status_and_body,
