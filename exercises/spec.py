@@ -206,7 +206,10 @@ def load(name: str) -> Exercise:
 # The course's lock file: every package of `pip install -e '.[dev]'` pinned, with hashes
 # (pip-compile writes it; the root README says how to refresh it).
 LOCK_FILE = EXERCISES_DIR.parent / "requirements.lock"
-_LOCK_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+# An entry may name extras ("coverage[toml]==7.17.5"): the lock keeps them, because pip in
+# --require-hashes mode refuses a requirement with extras whose pin the lock spells without
+# them as soon as a newer release of that package exists on the index.
+_LOCK_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)")
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ def _needed(requirement: Requirement, extras: set[str]) -> bool:
     )
 
 
-def _closure(roots: list[Requirement]) -> dict[str, str]:
-    """Every distribution ROOTS need, as installed here: {canonical name: version}."""
-    found: dict[str, str] = {}
+def _walk(roots: list[Requirement]) -> list[Requirement]:
+    """Every requirement that ROOTS, and the packages they pull in as installed here, make."""
+    walked: list[Requirement] = []
     done: set[tuple[str, frozenset[str]]] = set()
     todo = [root for root in roots if _needed(root, set())]
     while todo:
@@ -46,11 +46,15 @@ def _closure(roots: list[Requirement]) -> dict[str, str]:
         if key in done:
             continue
         done.add(key)
-        distribution = metadata.distribution(requirement.name)
-        found[key[0]] = distribution.version
-        more = (Requirement(line) for line in distribution.requires or [])
+        walked.append(requirement)
+        more = (Requirement(line) for line in metadata.distribution(key[0]).requires or [])
         todo += [needed for needed in more if _needed(needed, requirement.extras)]
-    return found
+    return walked
+
+
+def _closure(roots: list[Requirement]) -> dict[str, str]:
+    """Every distribution ROOTS need, as installed here: {canonical name: version}."""
+    return {canonical(needed.name): metadata.version(needed.name) for needed in _walk(roots)}
 
 
 def test_every_declared_requirement_is_locked_at_a_version_it_accepts() -> None:
@@ -82,6 +86,24 @@ def test_the_lock_is_exactly_what_pyproject_needs_at_the_versions_tested() -> No
     assert not missing, f"not in {LOCK_FILE.name}: {missing}; {REFRESH}"
     assert not stale, f"in {LOCK_FILE.name} but required by nothing: {stale}; {REFRESH}"
     assert not differ, f"{differ}: install with the lock (README) or {REFRESH}"
+
+
+def test_the_lock_spells_the_extras_that_requirements_ask_for() -> None:
+    # pip-compile --strip-extras writes "coverage==7.17.5" where pytest-cov asks for
+    # coverage[toml]; pip --require-hashes then fails on a fresh machine once the index has a
+    # newer coverage ("all requirements must have their versions pinned with ==").
+    lock_text = LOCK_FILE.read_text(encoding="utf-8")
+    asked: dict[str, set[str]] = {}
+    for requirement in _walk(_declared()):
+        if requirement.extras:
+            asked.setdefault(canonical(requirement.name), set()).update(requirement.extras)
+    assert asked, "no requirement asks for an extra: this check has nothing left to check"
+    for name, extras in sorted(asked.items()):
+        entry = read_lock()[name]
+        pinned = re.search(rf"^{re.escape(entry.name)}\[([^\]]*)\]==", lock_text, flags=re.M)
+        assert pinned, f"{LOCK_FILE.name} pins {entry.name} without its extras {extras}: {REFRESH}"
+        missing = extras - {canonical(extra) for extra in pinned[1].split(",")}
+        assert not missing, f"{LOCK_FILE.name}'s {entry.name} lacks the extras {missing}: {REFRESH}"
 
 
 def test_every_locked_package_has_hashes() -> None:
