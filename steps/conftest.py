@@ -16,9 +16,9 @@ import factory
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from items_course.check_databases import dispose_app_engine, new_test_engine, sessions_like_the_apps
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 SessionMaker = Callable[[], AbstractContextManager[Session]]
 
@@ -31,7 +31,7 @@ def run_in_empty_folder(monkeypatch: pytest.MonkeyPatch, target: Any) -> Iterato
     so the article's relative URL `sqlite:///./app.db` points there: whatever a check
     creates through the app's own engine lands in a temporary folder, never in your project.
     """
-    _dispose_app_engine(target)
+    dispose_app_engine(target)
     for leftover in target.package.workdir.iterdir():
         if leftover.is_dir():
             shutil.rmtree(leftover)
@@ -39,36 +39,7 @@ def run_in_empty_folder(monkeypatch: pytest.MonkeyPatch, target: Any) -> Iterato
             leftover.unlink()
     monkeypatch.chdir(target.package.workdir)
     yield
-    _dispose_app_engine(target)
-
-
-def _dispose_app_engine(target: Any) -> None:
-    # Pooled connections would keep the previous check's (deleted) database file open.
-    database = target.package.modules.get("app.database")
-    engine = getattr(database, "engine", None)
-    if isinstance(engine, Engine):
-        engine.dispose()
-
-
-def new_test_engine(database: ModuleType) -> Engine:
-    """An in-memory SQLite database holding every table of the app's `Base`."""
-    engine = create_engine(
-        "sqlite://",
-        # One shared connection, usable from any thread: TestClient runs handlers in a
-        # worker thread, and an in-memory database lives only as long as its connection.
-        poolclass=StaticPool,
-        connect_args={"check_same_thread": False},
-    )
-    database.Base.metadata.create_all(engine)
-    return engine
-
-
-def sessions_like_the_apps(database: ModuleType, engine: Engine) -> sessionmaker[Session]:
-    """Sessions on ENGINE with the options of the app's own SessionLocal (autoflush,
-    expire_on_commit...), so the code under test behaves as it does when served."""
-    options = dict(getattr(database.SessionLocal, "kw", {"autoflush": False}))
-    options.pop("bind", None)
-    return sessionmaker(**options, bind=engine)
+    dispose_app_engine(target)
 
 
 @pytest.fixture

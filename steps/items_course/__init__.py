@@ -26,6 +26,10 @@ of modules with one job each:
 ``wording``                small helpers for messages (``describe_value``: a value as a
                            learner recognises it)
 ``shared_state``           what the modules share during a run, kept in pytest's stash
+``check_databases``        the checks' own databases (in-memory SQLite, sessions made like
+                           the app's), for ``steps/conftest.py``
+``item_values``            valid item values, and the report of a partial update gone wrong,
+                           that the checks of steps 04 and 05 share
 =========================  ==================================================================
 
 The command line is ``items_course.cli`` (see its ``__init__``).

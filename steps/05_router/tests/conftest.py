@@ -10,14 +10,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx2 import Request
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from .answers import ITEMS, as_json
-from .routes import expect_get_db, route_key, routes_of, routing_problem
+from .answers import as_json
+from .routes import expect_a_route, expect_get_db, routes_served_by
 
 
 @pytest.fixture
@@ -40,28 +39,6 @@ def client(
         return client
     client.event_hooks["request"].append(lambda request: expect_a_route(request, served))
     return client
-
-
-# id(router) -> (router, its routes); the router is kept so that its id is not reused.
-_ROUTES_SERVED: dict[int, tuple[APIRouter, list[tuple[str, str]]]] = {}
-
-
-def routes_served_by(items_router: APIRouter) -> list[tuple[str, str]]:
-    """routes_of a bare app holding only ITEMS_ROUTER under /api/v1, as the client fixture
-    builds it. Worked out once per router (an APIRouter cannot be a dict key): building the
-    OpenAPI schema took a third of the step's time when every check did it again."""
-    if id(items_router) not in _ROUTES_SERVED:
-        application = FastAPI()
-        application.include_router(items_router, prefix="/api/v1")
-        _ROUTES_SERVED[id(items_router)] = (items_router, routes_of(application))
-    return _ROUTES_SERVED[id(items_router)][1]
-
-
-def expect_a_route(request: Request, served: list[tuple[str, str]]) -> None:
-    """Fail with a routing message when no route of the router is meant for `request`."""
-    path = ITEMS if request.url.path == ITEMS else ITEMS + "{}"
-    if route_key(request.method, path) not in {route_key(*route) for route in served}:
-        pytest.fail(routing_problem(served), pytrace=False)
 
 
 @pytest.fixture
