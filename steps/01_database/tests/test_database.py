@@ -1,200 +1,21 @@
-"""Checks for step 01: app/database.py — engine, SessionLocal, Base and get_db."""
+"""Checks for step 01: app/database.py — engine, SessionLocal, Base and get_db.
 
-import ast
-import difflib
+The checks drive SessionLocal() and get_db() as FastAPI does (tests/sessions.py), read
+get_db's source to name a slip in it (tests/source.py), and count the engine's connections
+in use (the `connections_in_use` fixture of tests/conftest.py).
+"""
+
 import inspect
-import re
-import textwrap
-from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from types import ModuleType
 from typing import Any
 
 import pytest
-from items_course.wording import describe_value
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import DeclarativeMeta, Session, sessionmaker
 
-ASYNC_GET_DB = (
-    "get_db is `async def`. FastAPI accepts that, but the lesson's is a plain `def get_db():` "
-    "generator, and these checks drive that one: the session is synchronous, and a plain `def` "
-    "lets FastAPI run it in a worker thread instead of blocking the event loop."
-)
-
-
-@pytest.fixture
-def connections_in_use(database: ModuleType) -> Iterator[list[int]]:
-    """A one-element list holding how many of the engine's connections are checked out."""
-    in_use = [0]
-
-    def checked_out(*_: Any) -> None:
-        in_use[0] += 1
-
-    def checked_in(*_: Any) -> None:
-        in_use[0] -= 1
-
-    event.listen(database.engine, "checkout", checked_out)
-    event.listen(database.engine, "checkin", checked_in)
-    yield in_use
-    event.remove(database.engine, "checkout", checked_out)
-    event.remove(database.engine, "checkin", checked_in)
-
-
-# The keyword arguments sqlite3.connect() takes: what connect_args={...} of create_engine may hold.
-SQLITE_CONNECT_ARGUMENTS = (
-    "timeout",
-    "detect_types",
-    "isolation_level",
-    "check_same_thread",
-    "factory",
-    "cached_statements",
-    "uri",
-    "autocommit",
-)
-
-
-def start_get_db(database: ModuleType) -> Generator[Any, Any, Any]:
-    """Call get_db() as FastAPI does; a check that needs a generator stops here without one."""
-    dependency = database.get_db()
-    if inspect.isasyncgen(dependency):
-        pytest.fail(ASYNC_GET_DB, pytrace=False)
-    if not inspect.isgenerator(dependency):
-        pytest.fail(
-            f"Calling get_db() gave {type(dependency).__name__} instead of a generator, so this "
-            "check cannot start the request. What to check: get_db must `yield db` (not "
-            "`return db`); see test_get_db_is_a_generator_dependency.",
-            pytrace=False,
-        )
-    return dependency
-
-
-def session_from_get_db(database: ModuleType) -> tuple[Generator[Any, Any, Any], Session]:
-    """Start get_db() as FastAPI does and take the session it yields; fail, saying what it
-    yielded instead, when that is not a Session (a check would otherwise crash on it)."""
-    dependency = start_get_db(database)
-    try:
-        value = next(dependency)
-    except StopIteration:
-        pytest.fail(
-            "get_db() ended without yielding anything, so no request would get a session. "
-            "What to check: `yield db` inside get_db, where db = SessionLocal().",
-            pytrace=False,
-        )
-    if isinstance(value, Session):
-        return dependency, value
-    with suppress(Exception):  # its clean-up may fail on that value too; the cause is above
-        dependency.close()
-    hint = ""
-    if isinstance(value, sessionmaker):
-        hint = (
-            " That is the session factory itself: calling it makes a session, so "
-            "`db = SessionLocal()`, with the parentheses."
-        )
-    pytest.fail(
-        f"get_db yielded {describe_value(value)} instead of a Session (what each request's "
-        f"handler gets as `db`).{hint}",
-        pytrace=False,
-    )
-
-
-def open_session(database: ModuleType) -> Session:
-    """SessionLocal(), failing with what sessionmaker(...) was given when SQLAlchemy refuses."""
-    try:
-        session: Session = database.SessionLocal()
-    except Exception as error:  # SQLAlchemy refusing the options: reported below
-        options = ", ".join(
-            f"{name}={'engine' if value is database.engine else repr(value)}"
-            for name, value in getattr(database.SessionLocal, "kw", {}).items()
-        )
-        problem = f"{type(error).__name__}: {error}"
-    else:
-        return session
-    pytest.fail(
-        f"SessionLocal() could not make a session: {problem}\napp/database.py makes "
-        f"SessionLocal = sessionmaker({options}): SQLAlchemy refuses one of these options. "
-        "What to check: sessionmaker(autocommit=False, autoflush=False, bind=engine), as in "
-        "the lesson (SQLAlchemy 2 has no autocommit=True).",
-        pytrace=False,
-    )
-
-
-def select_one(session: Session) -> None:
-    """SELECT 1 through SESSION; when the engine cannot even connect, fail saying why."""
-    try:
-        session.execute(text("SELECT 1"))
-    except Exception as error:  # the driver refusing the connection: reported below
-        problem = connection_problem(error)
-    else:
-        return
-    pytest.fail(problem, pytrace=False)
-
-
-def connection_problem(error: BaseException) -> str:
-    """Why the engine of app/database.py could not open a connection, and what to change."""
-    message = f"The engine of app/database.py could not open a connection: {type(error).__name__}: "
-    message += str(getattr(error, "orig", None) or error).splitlines()[0]
-    wrong = re.search(r"'(\w+)' is an invalid keyword argument", str(error))
-    if wrong:
-        near = difflib.get_close_matches(wrong[1], SQLITE_CONNECT_ARGUMENTS, n=1)
-        message += (
-            f"\ncreate_engine(..., connect_args={{...}}) hands its keys to the database driver "
-            f"(sqlite3.connect), which has no argument `{wrong[1]}`."
-            + (f" Did you mean `{near[0]}`?" if near else "")
-            + " What to check: connect_args={'check_same_thread': False}."
-        )
-    return message
-
-
-def get_db_source(database: ModuleType) -> tuple[ast.FunctionDef | None, int]:
-    """get_db's syntax tree and the line of app/database.py it starts at (None if unknown)."""
-    try:
-        lines, first = inspect.getsourcelines(database.get_db)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
-        return None, 0
-    function = tree.body[0] if tree.body else None
-    if not isinstance(function, ast.FunctionDef):
-        return None, 0
-    return function, first
-
-
-def line_in_get_db(database: ModuleType, node: ast.AST) -> str:
-    """'app/database.py, line 31: <the line>' for a node of get_db's tree."""
-    lines, first = inspect.getsourcelines(database.get_db)
-    number = first + getattr(node, "lineno", 1) - 1
-    return f"app/database.py, line {number}: {lines[getattr(node, 'lineno', 1) - 1].strip()}"
-
-
-def close_without_call(database: ModuleType) -> str:
-    """The line where get_db names `x.close` without calling it ("" if there is none)."""
-    function, _ = get_db_source(database)
-    for node in ast.walk(function) if function is not None else ():
-        if (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "close"
-        ):
-            _, first = get_db_source(database)
-            written = ast.unparse(node.value)
-            return (
-                f" In app/database.py, line {first + node.lineno - 1}, `{written}` has no "
-                "parentheses: that only names the method, it does not call it. Write "
-                f"`{written}()`."
-            )
-    return ""
-
-
-def handlers_that_swallow(database: ModuleType) -> list[str]:
-    """get_db's `except` blocks that do not end by raising again, as 'file, line: text'."""
-    function, _ = get_db_source(database)
-    swallowing = []
-    for node in ast.walk(function) if function is not None else ():
-        if isinstance(node, ast.ExceptHandler) and not any(
-            isinstance(inner, ast.Raise) for inner in ast.walk(node)
-        ):
-            swallowing.append(line_in_get_db(database, node))
-    return swallowing
+from .sessions import ASYNC_GET_DB, _select_one, open_session, select_one, session_from_get_db
+from .source import close_without_call, handlers_that_swallow
 
 
 def test_app_folder_is_a_package_with_init_py(target: Any) -> None:
@@ -384,11 +205,3 @@ def test_a_session_can_be_used_from_another_thread(database: ModuleType) -> None
         f"Using a session from another thread failed: {outcome}\n"
         "What to check: create_engine(..., connect_args={'check_same_thread': False})."
     )
-
-
-def _select_one(session: Session) -> str:
-    try:
-        session.execute(text("SELECT 1"))
-    except Exception as error:  # reported by the test's assertion message
-        return f"{type(error).__name__}: {error}"
-    return "ok"
