@@ -6,130 +6,15 @@ reports them, and rows read back with plain SQL, so nothing is taken on the mode
 """
 
 from types import ModuleType
-from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Column, Engine, Float, Integer, String, insert, inspect, text
-from sqlalchemy.engine.interfaces import ReflectedColumn
+from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
-# What each column should be, as a family of SQL types (any length of VARCHAR is fine),
-# and how to write it in app/models.py.
-EXPECTED_TYPES: dict[str, tuple[type[TypeEngine[Any]], str]] = {
-    "id": (Integer, "Integer"),
-    "title": (String, "String"),
-    "description": (String, "String"),
-    "price": (Float, "Float"),
-    "is_available": (Boolean, "Boolean"),
-}
-
-
-NO_ITEMS_TABLE = (
-    "A fresh database built from Base.metadata has no `items` table. "
-    'What to check in app/models.py: `__tablename__ = "items"`, and that Item inherits '
-    "from the Base of app/database.py (`from app.database import Base`)."
-)
-
-
-@pytest.fixture
-def fresh_database(test_engine: Engine, database: ModuleType, models: ModuleType) -> Engine:
-    """The check's empty database, once we know it has an `items` table to look at."""
-    tables = inspect(test_engine).get_table_names()
-    if "items" not in tables:
-        pytest.fail(
-            f"{NO_ITEMS_TABLE}\n{why_no_items_table(database, models, tables)}", pytrace=False
-        )
-    return test_engine
-
-
-def why_no_items_table(database: ModuleType, models: ModuleType, tables: list[str]) -> str:
-    """What app/models.py does instead of putting an `items` table into Base.metadata."""
-    item = models.Item
-    if isinstance(item, type) and not issubclass(item, database.Base):
-        return (
-            "Here: Item does not inherit from the Base of app/database.py, so its table is "
-            "not in that Base's metadata (is there a second `Base = declarative_base()`?)."
-        )
-    name = getattr(item, "__tablename__", None)
-    if name is not None and name != "items":
-        return f'Here: Item has __tablename__ = "{name}"; the table must be called items.'
-    return f"The tables it has: {tables or 'none'}."
-
-
-def columns_in(engine: Engine) -> dict[str, ReflectedColumn]:
-    """The `items` table's columns as the database reports them, by name."""
-    return {column["name"]: column for column in inspect(engine).get_columns("items")}
-
-
-def column_in(engine: Engine, name: str) -> ReflectedColumn:
-    """One column of the `items` table, as the database reports it."""
-    found = columns_in(engine).get(name)
-    if found is None:
-        pytest.fail(
-            f"The items table has no column `{name}`. What to check in app/models.py: "
-            f"a line `{name} = Column(...)` inside class Item, spelt exactly like that.",
-            pytrace=False,
-        )
-    return found
-
-
-def declared_column(models: ModuleType, name: str) -> Column[Any] | None:
-    """The column Item declares for NAME in app/models.py, as SQLAlchemy holds it (or None)."""
-    table = getattr(models.Item, "__table__", None)
-    return table.c.get(name) if table is not None else None
-
-
-def what_fills(column: Column[Any]) -> str:
-    """ "default=''" or "server_default='0'": what fills the column when left out, else ""."""
-    if column.default is not None:
-        value = getattr(column.default, "arg", None)
-        shown = f"{value!r}" if not callable(value) else getattr(value, "__name__", "a function")
-        return f"default={shown}"
-    if column.server_default is not None:
-        value = getattr(column.server_default, "arg", None)
-        return f"server_default={str(getattr(value, 'text', value))!r}"
-    return ""
-
-
-def why_it_accepts_null(models: ModuleType, name: str) -> str:
-    """What in app/models.py makes the column NAME accept NULL ("" if it is not plain)."""
-    column = declared_column(models, name)
-    if column is None:
-        return ""
-    declared = column.nullable
-    if not isinstance(declared, bool):
-        return (
-            f" app/models.py declares {name} with nullable={declared!r}, which is not True or "
-            "False: any non-empty text counts as true, so the column accepts NULL. Write "
-            "nullable=False, without quotes."
-        )
-    annotation = str(getattr(models.Item, "__annotations__", {}).get(name, ""))
-    if "None" in annotation or "Optional" in annotation:
-        shown = annotation.replace("sqlalchemy.orm.base.", "").replace("typing.", "")
-        return (
-            f" app/models.py declares `{name}: {shown}`: with mapped_column, `| None` (or "
-            f"Optional) in the type is what makes a column accept NULL. Write `{name}: "
-            f"Mapped[{EXPECTED_TYPES[name][1].lower().replace('string', 'str')}]`."
-        )
-    return ""
-
-
-def raw_rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
-    """Rows of a plain SQL query: the stored values, with no ORM in between."""
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
-
-
-def commit_is_refused(db: Session) -> bool:
-    """Commit, and tell whether the database refused the new rows (an IntegrityError)."""
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        return True
-    return False
+from .declarations import EXPECTED_TYPES, declared_column, what_fills, why_it_accepts_null
+from .rows import commit_is_refused, raw_rows
+from .tables import NO_ITEMS_TABLE, column_in, columns_in, described, why_no_items_table
 
 
 def test_item_inherits_from_the_base_in_database_py(
@@ -234,14 +119,6 @@ def test_two_items_may_share_a_title(fresh_database: Engine, models: ModuleType)
         "without unique=True.",
         pytrace=False,
     )
-
-
-def described(indexed: list[list[Any]]) -> str:
-    """'no index at all', 'an index on `id` only', 'indexes on `id`, `price` only'."""
-    if not indexed:
-        return "no index at all"
-    covered = ", ".join(" + ".join(f"`{column}`" for column in columns) for columns in indexed)
-    return f"{'an index' if len(indexed) == 1 else 'indexes'} on {covered} only"
 
 
 @pytest.mark.parametrize("column", ["title", "price"])
