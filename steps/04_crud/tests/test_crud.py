@@ -5,223 +5,23 @@ back with a brand-new session, after throwing away anything the first session di
 commit: that is what the next request (or the next server start) would see.
 """
 
-import ast
-import inspect
-import textwrap
-import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import ModuleType
 from typing import Any
 
 import factory
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from items_course.item_values import complete_items, differences, partial_updates
-from items_course.wording import describe_value
-from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, InvalidRequestError, NoResultFound
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
-FIELDS = ("title", "description", "price", "is_available")
-
-ReadBack = Callable[[Session, int], dict[str, Any] | None]
-
-# `fresh_session` only hands out new databases, so sharing it between the examples of one
-# Hypothesis test is exactly what we want; Hypothesis warns about any function-scoped
-# fixture, so that warning is switched off for these tests (and only that one).
-# Everything else, the explain phase left out among it, is the Hypothesis profile's (see
-# the root conftest.py).
-one_database_per_example = settings(
-    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
-)
-
-
-@pytest.fixture(scope="module")
-def read_back(models: ModuleType) -> ReadBack:
-    """`read_back(db, item_id)`: the item's fields as the database really holds them, or None.
-
-    Anything `db` did not commit is rolled back first, and the row is read with a new
-    session: an operation that forgot `db.commit()` looks as if it never happened.
-    """
-
-    def read(db: Session, item_id: int) -> dict[str, Any] | None:
-        db.rollback()
-        with Session(db.get_bind()) as other_session:
-            row = other_session.get(models.Item, item_id)
-            return None if row is None else fields_of(row)
-
-    return read
-
-
-def fields_of(item: Any) -> dict[str, Any]:
-    return {field: getattr(item, field) for field in FIELDS}
-
-
-def ids_of(items: list[Any]) -> list[int]:
-    return [item.id for item in items]
-
-
-def update(crud: ModuleType, schemas: ModuleType, db: Session, item_id: int, **sent: Any) -> Any:
-    """Call crud.update_item with an ItemUpdate holding exactly the fields in `sent`."""
-    stored = db.execute(text("SELECT 1 FROM items WHERE id = :id"), {"id": item_id}).first()
-    missing, reason = False, ""
-    try:
-        result = crud.update_item(db, item_id, schemas.ItemUpdate(**sent))
-    except IntegrityError as error:
-        reason = str(error.orig)
-    except AttributeError as error:
-        if error.obj is not None or stored is not None:
-            raise  # not the missing item's None: the learner's own error, shown as it is
-        reason = f"{type(error).__name__}: {error}{own_line(error, crud)}"
-        missing = True
-    else:
-        if result is not None:
-            expect_an_item(result, f"update_item(db, {item_id}, …)", "the updated item")
-        return result
-    if missing:  # (failing outside `except`, so that the AttributeError is no part of it)
-        pytest.fail(
-            f"update_item(db, {item_id}, …) crashed: no item has id {item_id}, so get_item gave "
-            f"None, and the next lines used it ({reason}). What to check: `if not db_item: "
-            "return None` right after db_item = get_item(db, item_id).",
-            pytrace=False,
-        )
-    pytest.fail(
-        f"update_item({item_id}, ItemUpdate(**{sent!r})) tried to store NULL in a required "
-        f"column: {reason}\n"
-        "Fields the client did not send must be left alone. What to check: "
-        "item.model_dump(exclude_unset=True), not item.model_dump().",
-        pytrace=False,
-    )
-
-
-def expect_an_item(value: Any, call: str, wanted: str) -> None:
-    """Fail, saying what VALUE is, unless it is an item (a check would crash reading its id)."""
-    if all(hasattr(value, field) for field in ("id", *FIELDS)) and not isinstance(value, BaseModel):
-        return
-    pytest.fail(
-        f"{call} returned {what_it_is(value)}.\nIt must return {wanted} (a models.Item, with "
-        "its id).",
-        pytrace=False,
-    )
-
-
-def what_it_is(value: Any) -> str:
-    """What a returned value is, and the slip that usually gives it."""
-    if value is None:
-        return "None: the function ends without `return db_item` (or returns nothing)"
-    if isinstance(value, BaseModel):
-        return (
-            f"its {type(value).__name__} argument, the body the client sent, not the stored "
-            "models.Item made from it: `return db_item`"
-        )
-    if inspect.ismethod(value) or inspect.isfunction(value) or inspect.isbuiltin(value):
-        name = getattr(value, "__qualname__", getattr(value, "__name__", "?"))
-        return (
-            f"the {'method' if inspect.ismethod(value) else 'function'} {name} itself, never "
-            f"called: a missing `()` (`.{name.rpartition('.')[2]}()`)"
-        )
-    if isinstance(value, (int, str)):
-        return f"the {type(value).__name__} {value!r}, not the item (whose .id would hold it)"
-    return describe_value(value)
-
-
-def own_line(error: BaseException, crud: ModuleType) -> str:
-    """', at app/crud.py line N: <source>' for the last line of crud.py the error went through."""
-    file = getattr(crud, "__file__", None)
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if file and frame.filename == file
-    ]
-    if not frames:
-        return ""
-    return f", at app/crud.py line {frames[-1].lineno}: {(frames[-1].line or '').strip()}"
-
-
-def update_item_source(crud: ModuleType) -> tuple[ast.FunctionDef | None, int]:
-    """update_item's syntax tree and its first line in app/crud.py (None if unknown)."""
-    try:
-        lines, first = inspect.getsourcelines(crud.update_item)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
-        return None, 0
-    function = tree.body[0] if tree.body else None
-    return (function, first) if isinstance(function, ast.FunctionDef) else (None, 0)
-
-
-def update_advice(crud: ModuleType) -> str:
-    """UPDATE_ADVICE, after what update_item itself does that explains a wrong update."""
-    function, first = update_item_source(crud)
-    notes = []
-    parameters = {argument.arg for argument in function.args.args} if function else set()
-    for node in ast.walk(function) if function is not None else ():
-        if not isinstance(node, ast.Call):
-            continue
-        line = first + node.lineno - 1
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        dropping = [
-            keyword.arg
-            for keyword in node.keywords
-            if keyword.arg in ("exclude_defaults", "exclude_none")
-        ]
-        if name in ("model_dump", "dict") and dropping:
-            notes.append(
-                f"update_item calls {ast.unparse(node)} (app/crud.py line {line}): "
-                f"{dropping[0]} leaves out a field the client sent with "
-                + ("its default value" if dropping[0] == "exclude_defaults" else "the value None")
-                + " (description=None, say), so that change is lost; exclude_unset=True keeps "
-                "exactly the fields sent."
-            )
-        target = node.args[0] if node.args else None
-        if (
-            isinstance(node.func, ast.Name)
-            and node.func.id == "setattr"
-            and isinstance(target, ast.Name)
-            and target.id in parameters
-        ):
-            notes.append(
-                f"{ast.unparse(node)} (app/crud.py line {line}) changes `{target.id}`, the "
-                "function's own argument, not the stored item: setattr(db_item, key, value), "
-                "on the item get_item found."
-            )
-    return "".join(note + "\n" for note in notes) + UPDATE_ADVICE
+from .calls import create_item, get_item, get_items, update
+from .items import ReadBack, describe, fields_of, ids_of
+from .update_advice import update_advice
 
 
 # --- create_item ---------------------------------------------------------------------------
-def create_item(crud: ModuleType, db: Session, item: Any) -> Any:
-    """crud.create_item(db, item), with advice when it refreshes an item it never saved, and a
-    failure that says what it returned when that is not an item."""
-    try:
-        created = crud.create_item(db, item)
-    except InvalidRequestError as error:
-        if "is not persistent" not in str(error):
-            raise
-    else:
-        expect_an_item(created, f"create_item(db, {item!r})", "the stored item")
-        return created
-    pytest.fail(
-        "create_item failed: SQLAlchemy could not refresh the new item, because it was never "
-        'saved in the database ("Instance … is not persistent within this Session"). '
-        "db.refresh() reads a stored row back, and there is none yet: either db.add(db_item) "
-        "is missing (then the commit has nothing to save), or db.commit() is.\n"
-        "What to check in create_item: db.add(db_item), then db.commit(), then "
-        "db.refresh(db_item).",
-        pytrace=False,
-    )
-
-
-def describe(item: Any) -> str:
-    """An item as a learner can recognise it in a message (not `<app.models.Item at 0x…>`)."""
-    if item is None:
-        return "None"
-    if all(hasattr(item, field) for field in ("id", *FIELDS)):
-        return f"the item with id {item.id} ({item.title!r})"
-    return repr(item)
-
-
 def test_create_item_stores_the_item_and_returns_it_with_an_id(
     crud: ModuleType, schemas: ModuleType, db_session: Session, read_back: ReadBack
 ) -> None:
@@ -306,24 +106,6 @@ def test_get_item_returns_the_item_with_that_id(
     assert fields_of(found) == fields_of(wanted)
 
 
-def get_item(crud: ModuleType, db: Session, item_id: int) -> Any:
-    """crud.get_item(db, item_id), with advice when it raises because no row matched."""
-    try:
-        found = crud.get_item(db, item_id)
-    except NoResultFound:
-        pass
-    else:
-        if found is not None:
-            expect_an_item(found, f"get_item(db, {item_id})", "the item with that id, or None")
-        return found
-    pytest.fail(
-        f"get_item({item_id}) raised NoResultFound: no item has that id, and get_item should "
-        "then return None. What to check: .first() (it gives None when nothing matches), "
-        "not .one().",
-        pytrace=False,
-    )
-
-
 def test_get_item_returns_none_for_a_missing_id(
     crud: ModuleType, db_session: Session, item_factory: type[factory.Factory]
 ) -> None:
@@ -345,19 +127,6 @@ def test_get_item_returns_none_for_a_missing_id(
 # --- get_items -----------------------------------------------------------------------------
 # The article's query has no ORDER BY, so the database may return rows in any order: these
 # checks compare sets of ids, never positions.
-def get_items(crud: ModuleType, db: Session, *arguments: int, **paging: int) -> list[Any]:
-    """crud.get_items(db, ...), which must give a list (a query is not a list of items yet)."""
-    items = crud.get_items(db, *arguments, **paging)
-    if not isinstance(items, list):
-        pytest.fail(
-            f"get_items returned {type(items).__name__} {items!r}, not a list of items. "
-            "What to check: .all() at the end of the query; it runs the query and gives the "
-            "list of rows.",
-            pytrace=False,
-        )
-    return items
-
-
 # With 25 items stored: get_items' keyword arguments, and how many items they should give.
 PAGES: list[tuple[dict[str, int], int]] = [
     ({}, 20),
@@ -455,14 +224,6 @@ def test_get_items_of_an_empty_database_is_an_empty_list(
 
 
 # --- update_item ---------------------------------------------------------------------------
-UPDATE_ADVICE = (
-    "What to check in update_item: update_data = item.model_dump(exclude_unset=True) (not "
-    "exclude_none=True, which also drops a field sent as None), setattr(db_item, key, value) "
-    "for each of them, then db.commit() before db.refresh(db_item): refresh reloads the row "
-    "from the database, so a change that was not committed is lost."
-)
-
-
 def test_update_item_with_only_a_price_keeps_the_other_fields(
     crud: ModuleType,
     schemas: ModuleType,
@@ -545,6 +306,16 @@ def test_update_item_returns_none_for_a_missing_id(
         f"No item has id {missing_id}; expected None, got {describe(result)}. What to check: "
         "`if not db_item: return None` right after get_item."
     )
+
+
+# `fresh_session` only hands out new databases, so sharing it between the examples of one
+# Hypothesis test is exactly what we want; Hypothesis warns about any function-scoped
+# fixture, so that warning is switched off for these tests (and only that one).
+# Everything else, the explain phase left out among it, is the Hypothesis profile's (see
+# the root conftest.py).
+one_database_per_example = settings(
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
+)
 
 
 @one_database_per_example
