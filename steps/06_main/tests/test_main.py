@@ -4,15 +4,14 @@ Unlike step 05, `get_db` is not replaced here: each check runs the real applicat
 emptied temporary folder, where the article's relative URL `sqlite:///./app.db` puts the
 database, and the lifespan, which runs when `with TestClient(app)` starts the app, has to
 create the table.
+
+The `client` fixture is in tests/conftest.py; the paths, the lesson's example bodies and
+the helpers that read app.db or wait for uvicorn are in the modules beside this one.
 """
 
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,59 +19,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, text
 
-ITEMS = "/api/v1/items/"
-ONE_ITEM = "/api/v1/items/{item_id}"
-EXPECTED_ROUTES = {ITEMS: {"GET", "POST"}, ONE_ITEM: {"GET", "PATCH", "DELETE"}}
-DATABASE_FILE = Path("app.db")  # relative: inside the check's own empty folder
-
-# The article's two curl examples, and what they should give on an empty database.
-KEYBOARD = {"title": "Mechanical Keyboard", "price": 89.99}
-CREATED_KEYBOARD = {
-    "id": 1,
-    "title": "Mechanical Keyboard",
-    "description": None,
-    "price": 89.99,
-    "is_available": True,
-}
-CHEAPER = {"price": 79.99}
-
-
-@pytest.fixture
-def client(main: ModuleType) -> Iterator[TestClient]:
-    """The real application, started: its lifespan runs on entry, as under uvicorn."""
-    with TestClient(main.app) as started:
-        yield started
-
-
-def tables_in_database_file(file: Path = DATABASE_FILE) -> list[str]:
-    """The tables of ./app.db (or of `file`), read with an engine of our own (not the app's)."""
-    if not file.exists():
-        return []
-    engine = create_engine(f"sqlite:///{file.resolve()}")
-    try:
-        return inspect(engine).get_table_names()
-    finally:
-        engine.dispose()
-
-
-def rows_in_database_file(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of a plain SQL query on ./app.db, with no ORM in between."""
-    engine = create_engine(f"sqlite:///{DATABASE_FILE.resolve()}")
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql))]
-    finally:
-        engine.dispose()
-
-
-def paths_and_methods(openapi: dict[str, Any]) -> dict[str, set[str]]:
-    """Every path an OpenAPI document describes, with its HTTP methods in capitals."""
-    return {
-        path: {method.upper() for method in operations}
-        for path, operations in openapi.get("paths", {}).items()
-    }
+from .base_and_engine import own_objects_problem
+from .curl_examples import CHEAPER, CREATED_KEYBOARD, KEYBOARD
+from .database_file import rows_in_database_file, tables_in_database_file
+from .routes import EXPECTED_ROUTES, ITEMS, paths_and_methods
+from .uvicorn_server import answer_from, free_port
 
 
 # --- The application object ---------------------------------------------------------------
@@ -122,50 +74,6 @@ def test_starting_the_app_creates_the_items_table(main: ModuleType, database: Mo
             "`FastAPI(..., lifespan=lifespan)`."
         )
     )
-
-
-# The names main.py takes from app/database.py, and what each one is there.
-FROM_DATABASE = {
-    "Base": "the declarative base your models inherit from, whose metadata holds the items table",
-    "engine": "the engine of app/database.py, which opens ./app.db",
-}
-
-
-def own_objects_problem(main: ModuleType, database: ModuleType) -> str:
-    """When main.py's Base or engine is not the one of app/database.py: which, and the fix."""
-    different = [
-        name
-        for name in FROM_DATABASE
-        if hasattr(main, name) and getattr(main, name) is not getattr(database, name, None)
-    ]
-    if not different:
-        return ""
-    lines = [
-        f"  app/main.py's `{name}` is not app.database's {name} ({FROM_DATABASE[name]}): "
-        f"main.py makes or imports a {name} of its own ({described(getattr(main, name))})."
-        for name in different
-    ]
-    return (
-        "The lifespan creates the tables of the Base it names, on the engine it names:\n"
-        + "\n".join(lines)
-        + f"\nWhat to check: `from app.database import {', '.join(sorted(FROM_DATABASE))}` in "
-        "app/main.py, and no second `Base = declarative_base()` there."
-    )
-
-
-def described(value: Any) -> str:
-    """'a declarative base with no tables', 'the module sqlalchemy.engine', ..."""
-    if isinstance(value, ModuleType):
-        return f"the module {value.__name__}"
-    metadata = getattr(value, "metadata", None)
-    if metadata is not None and hasattr(metadata, "tables"):
-        tables = sorted(metadata.tables)
-        return (
-            f"a declarative base whose tables are {tables}"
-            if tables
-            else ("a declarative base with no tables on it")
-        )
-    return f"{type(value).__name__} {value!r}"
 
 
 def test_restarting_the_app_keeps_the_stored_items(main: ModuleType) -> None:
@@ -266,25 +174,6 @@ def test_the_lessons_patch_example_changes_only_the_price(client: TestClient) ->
 
 
 # --- Served by uvicorn, as the article starts it -------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def answer_from(url: str) -> int | None:
-    """The HTTP status of GET url, or None while nothing answers there."""
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:  # an answer, just not a 2xx one
-        return error.code
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
 @pytest.mark.slow
 def test_uvicorn_serves_the_app(target: Any, main: ModuleType, tmp_path: Path) -> None:
     # `uvicorn app.main:app`, run from the project folder: --app-dir says where app/ is,

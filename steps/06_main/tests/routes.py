@@ -1,0 +1,20 @@
+"""The paths and methods the application should serve, and how the checks read them from an
+OpenAPI document.
+
+Used by the checks of the routes and of /openapi.json, and (ITEMS) by every check that calls
+the API.
+"""
+
+from typing import Any
+
+ITEMS = "/api/v1/items/"
+ONE_ITEM = "/api/v1/items/{item_id}"
+EXPECTED_ROUTES = {ITEMS: {"GET", "POST"}, ONE_ITEM: {"GET", "PATCH", "DELETE"}}
+
+
+def paths_and_methods(openapi: dict[str, Any]) -> dict[str, set[str]]:
+    """Every path an OpenAPI document describes, with its HTTP methods in capitals."""
+    return {
+        path: {method.upper() for method in operations}
+        for path, operations in openapi.get("paths", {}).items()
+    }
