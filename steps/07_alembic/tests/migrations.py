@@ -92,7 +92,7 @@ class Migrations:
     """
 
     runner: MigrationContext
-    project: Any  # the AlembicProject of tests/conftest.py: where each Alembic file is
+    project: Any  # the AlembicProject of tests/alembic_project.py: where each Alembic file is
     configure_calls: list[Any]  # what env.py gave context.configure, call by call
 
     @property
