@@ -819,6 +819,23 @@ ADVICE_ON_A_MISTAKE = [
         (),
         id="05-a-patch-that-drops-a-null",
     ),
+    # Routes are listed one path a line, methods in alphabetical order: a set printed as it
+    # is ({'GET', 'POST'}) came out in a different order from run to run.
+    pytest.param(
+        "06_main",
+        "main",
+        'prefix="/api/v1"',
+        'prefix="/api"',
+        "mounted_under_api_v1",
+        (
+            "Expected these paths and methods:",
+            "/api/v1/items/{item_id}  DELETE, GET, PATCH\n",
+            "but the application has:",
+            "/api/items/{item_id}  DELETE, GET, PATCH\n",
+        ),
+        (),
+        id="06-routes-under-another-prefix",
+    ),
 ]
 
 

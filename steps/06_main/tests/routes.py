@@ -18,3 +18,8 @@ def paths_and_methods(openapi: dict[str, Any]) -> dict[str, set[str]]:
         path: {method.upper() for method in operations}
         for path, operations in openapi.get("paths", {}).items()
     }
+
+
+def listed(routes: dict[str, set[str]]) -> str:
+    """One line per path, its methods in alphabetical order (a set prints in any order)."""
+    return "\n  ".join(f"{path}  {', '.join(sorted(methods))}" for path, methods in routes.items())

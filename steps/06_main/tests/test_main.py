@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from .base_and_engine import own_objects_problem
 from .curl_examples import CHEAPER, CREATED_KEYBOARD, KEYBOARD
 from .database_file import rows_in_database_file, tables_in_database_file
-from .routes import EXPECTED_ROUTES, ITEMS, paths_and_methods
+from .routes import EXPECTED_ROUTES, ITEMS, listed, paths_and_methods
 from .uvicorn_server import answer_from, free_port
 
 
@@ -49,8 +49,8 @@ def test_items_routes_are_mounted_under_api_v1(main: ModuleType) -> None:
     # More routes are fine (a PUT, say); these ones must be there.
     missing = {path: methods - found.get(path, set()) for path, methods in EXPECTED_ROUTES.items()}
     assert not any(missing.values()), (
-        f"Expected these paths and methods:\n  {EXPECTED_ROUTES}\nbut the application has:\n  "
-        f"{found or 'no routes at all'}\nWhat to check: "
+        f"Expected these paths and methods:\n  {listed(EXPECTED_ROUTES)}\nbut the application "
+        f"has:\n  {listed(found) or 'no routes at all'}\nWhat to check: "
         '`app.include_router(items_router, prefix="/api/v1")` in app/main.py, with the '
         'router\'s own prefix="/items" in app/router.py, and its decorators\' paths: "/" for '
         'the list and POST, "/{item_id}" for one item (step 05\'s checks compare them exactly).'
