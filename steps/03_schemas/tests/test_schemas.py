@@ -9,9 +9,11 @@ The rules come from the schemas of the article:
 - description: text or null (optional, null by default);
 - price: a number greater than 0 (required when creating);
 - is_available: true or false (optional, true by default).
+
+The bodies come from tests/bodies.py; the helpers that read Pydantic's answers, and the
+advice the messages end with, from tests/refusals.py and tests/advice.py.
 """
 
-import difflib
 from types import ModuleType
 from typing import Any
 
@@ -19,205 +21,18 @@ import factory
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-# How each field is written in the article's app/schemas.py, for the failure messages.
-HOW_TO_WRITE = {
-    "title": "title: str = Field(..., min_length=1, max_length=200)",
-    "description": "description: str | None = None",
-    "price": "price: float = Field(..., gt=0)",
-    "is_available": "is_available: bool = True",
-    "id": "id: int (in ItemOut)",
-}
-HOW_TO_WRITE_IN_UPDATE = {
-    "title": "title: str | None = None",
-    "description": "description: str | None = None",
-    "price": "price: float | None = Field(default=None, gt=0)",
-    "is_available": "is_available: bool | None = None",
-}
-
-
-def how_to_write(schema: type[BaseModel], field: str) -> str:
-    hints = HOW_TO_WRITE_IN_UPDATE if schema.__name__ == "ItemUpdate" else HOW_TO_WRITE
-    return hints.get(field, f"the field {field}")
-
-
-# --- Bodies a client may send -----------------------------------------------------------
-# Any character a database can store: whatever UTF-8 can encode (so no lone surrogate such
-# as "\ud800"), except NUL, which no database keeps (a hardened app refuses both).
-storable = st.characters(codec="utf-8", exclude_characters="\x00")
-
-
-def texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    """Texts in any alphabet, from min_size to max_size characters long."""
-    return st.text(storable, min_size=min_size, max_size=max_size)
-
-
-titles = texts(1, 200)
-descriptions = st.none() | texts(0, 500)
-# JSON numbers: fractional or whole, always finite and above zero.
-prices = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=False) | (
-    st.integers(min_value=1, max_value=10**9)
+from .advice import HOW_TO_WRITE, advice_on
+from .bodies import bad_prices, bad_titles, create_bodies, update_bodies, valid_values
+from .refusals import (
+    accepted,
+    expect_complaints_about_only,
+    problems,
+    read_as_item_out,
+    refusal,
+    shown,
 )
-valid_values: dict[str, st.SearchStrategy[Any]] = {
-    "title": titles,
-    "description": descriptions,
-    "price": prices,
-    "is_available": st.booleans(),
-}
-# A POST body: title and price always, description and is_available sometimes.
-create_bodies = st.fixed_dictionaries(
-    {"title": titles, "price": prices},
-    optional={"description": descriptions, "is_available": st.booleans()},
-)
-# A PATCH body: any subset of the four fields (maybe none), each with a valid value.
-update_bodies = st.fixed_dictionaries({}, optional=valid_values)
-
-# --- Values the API must refuse -----------------------------------------------------------
-bad_titles = st.just("") | texts(201, 400)
-# Zero and below; infinities are left out on purpose (that question belongs to final/).
-bad_prices = st.floats(max_value=0, allow_nan=False, allow_infinity=False) | st.integers(
-    max_value=0
-)
-
-
-# --- Helpers ------------------------------------------------------------------------------
-def shown(value: Any) -> str:
-    """repr() with long texts cut short, so that messages stay readable."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key!r}: {shown(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, str) and len(value) > 30:
-        return f"{value[:10]!r}… ({len(value)} characters)"
-    return repr(value)
-
-
-def problems(error: ValidationError) -> str:
-    """Pydantic's complaints, one line per field."""
-    return "\n".join(
-        f"  - {'.'.join(map(str, problem['loc'])) or '(the whole input)'}: {problem['msg']}"
-        for problem in error.errors(include_url=False)
-    )
-
-
-def accepted(schema: type[BaseModel], body: dict[str, Any]) -> Any:
-    """The schema's object for `body`, which must be valid."""
-    try:
-        return schema.model_validate(body)
-    except ValidationError as error:
-        raise AssertionError(
-            f"{schema.__name__} refused a valid body:\n  {shown(body)}\n{problems(error)}\n"
-            + inherited_requirements(schema, error)
-            + advice_on(schema, fields_named_in(error) or set(body))
-        ) from None
-
-
-def advice_on(schema: type[BaseModel], fields: set[str]) -> str:
-    """How the fields that drew a complaint should be written in app/schemas.py.
-
-    A name Pydantic complains about may be a field's alias (Field(alias="name")): the advice
-    is then about the field, and says that the alias is what Pydantic reads.
-    """
-    if not fields:
-        return "What to check in app/schemas.py: a validator of the whole model (no field named)."
-    aliases = aliases_of(schema)
-    notes = [
-        f"`{name}` is the alias of the field {aliases[name]} (Field(alias={name!r})): Pydantic "
-        f"reads the key {name!r} instead of {aliases[name]!r}, so a body that sends "
-        f"{aliases[name]!r} is refused. Leave alias= out.\n"
-        for name in sorted(fields)
-        if name in aliases
-    ]
-    fields = {aliases.get(name, name) for name in fields}
-    return (
-        "".join(notes)
-        + "What to check in app/schemas.py: the fields named above, written like\n  "
-        + "\n  ".join(how_to_write(schema, field) for field in sorted(fields))
-    )
-
-
-def aliases_of(schema: type[BaseModel]) -> dict[str, str]:
-    """{alias: field name} for each field of SCHEMA read under another name."""
-    found = {}
-    for name, info in schema.model_fields.items():
-        for alias in (info.alias, info.validation_alias):
-            if isinstance(alias, str) and alias != name:
-                found[alias] = name
-    return found
-
-
-def inherited_requirements(schema: type[BaseModel], error: ValidationError) -> str:
-    """Which required fields ItemUpdate got from a parent class, when Pydantic says they are
-    missing (every field of a PATCH body is optional; ItemCreate inherits required ones on
-    purpose)."""
-    if schema.__name__ != "ItemUpdate":
-        return ""
-    missing = sorted(
-        str(problem["loc"][0])
-        for problem in error.errors()
-        if problem["type"] == "missing" and problem["loc"]
-    )
-    parents: dict[str, list[str]] = {}
-    for field in missing:
-        owner = next(
-            (cls for cls in schema.__mro__ if field in vars(cls).get("__annotations__", {})), None
-        )
-        if owner is not None and owner is not schema:
-            parents.setdefault(owner.__name__, []).append(field)
-    return "".join(
-        f"{schema.__name__} inherits {', '.join(fields)} from {parent}, where "
-        f"{'it is' if len(fields) == 1 else 'they are'} required; {schema.__name__} has to "
-        "declare its own fields, each with a default (the lesson's "
-        f"`class {schema.__name__}(BaseModel):` and `title: str | None = None`...).\n"
-        for parent, fields in parents.items()
-    )
-
-
-def unknown_settings(schema: type[BaseModel]) -> str:
-    """The keys of SCHEMA's model_config that Pydantic has no setting for, with the one meant."""
-    known = set(ConfigDict.__annotations__)
-    lines = []
-    for key in sorted(set(schema.model_config) - known):
-        near = difflib.get_close_matches(key, sorted(known), n=1)
-        lines.append(
-            f"{schema.__name__}'s model_config has `{key}`, which is no setting of Pydantic's "
-            "(it ignores it)" + (f": did you mean `{near[0]}`?" if near else ".")
-        )
-    return "".join(line + "\n" for line in lines)
-
-
-def refusal(schema: type[BaseModel], body: dict[str, Any], field: str) -> ValidationError:
-    """The ValidationError the schema must raise for `body`, whose `field` is wrong or missing."""
-    try:
-        made = schema.model_validate(body)
-    except ValidationError as error:
-        return error
-    problem = f"{field}={shown(body[field])}" if field in body else f"no {field} at all"
-    raise AssertionError(
-        f"{schema.__name__} accepted a body with {problem}, which the API must refuse:\n"
-        f"  {shown(body)}\nand made:\n  {shown(made.model_dump())}\n"
-        f"What to check in app/schemas.py: `{how_to_write(schema, field)}`."
-    )
-
-
-def fields_named_in(error: ValidationError) -> set[str]:
-    return {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
-
-
-def expect_complaints_about_only(
-    field: str, schema: type[BaseModel], body: dict[str, Any], error: ValidationError
-) -> None:
-    """`body` is wrong only in `field`: Pydantic must name that field, and no other."""
-    others = fields_named_in(error) - {field}
-    assert not others, (
-        f"{schema.__name__} also refused {', '.join(f'`{name}`' for name in sorted(others))}, "
-        f"although only `{field}` was wrong. The body:\n  {shown(body)}\nPydantic said:\n"
-        f"{problems(error)}\n" + advice_on(schema, others)
-    )
-    assert field in fields_named_in(error), (
-        f"{schema.__name__} refused {shown(body)}, but named no field: expected a complaint "
-        f"about `{field}`, got:\n{problems(error)}\n"
-        f"What to check in app/schemas.py: `{how_to_write(schema, field)}`."
-    )
 
 
 # --- ItemCreate ---------------------------------------------------------------------------
@@ -410,24 +225,3 @@ def test_item_out_reads_an_item_loaded_from_the_database(
         "price": 20.0,
         "is_available": False,
     }, f"ItemOut read the stored item as {out.model_dump()!r}; the id must be included."
-
-
-def read_as_item_out(schemas: ModuleType, item: Any) -> Any:
-    try:
-        return schemas.ItemOut.model_validate(item)
-    except ValidationError as error:
-        fields = fields_named_in(error)
-        if fields:
-            # It read the object, but a field refused the stored value: the field's type.
-            advice = advice_on(schemas.ItemOut, fields)
-        else:
-            advice = unknown_settings(schemas.ItemOut) + (
-                "What to check in app/schemas.py: ItemOut needs "
-                "`model_config = ConfigDict(from_attributes=True)` to read an object's "
-                "attributes (without it, Pydantic only reads dictionaries), and an `id: int` "
-                "field."
-            )
-        raise AssertionError(
-            f"ItemOut.model_validate(item) could not read an Item object:\n{problems(error)}\n"
-            + advice
-        ) from None
