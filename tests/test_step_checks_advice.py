@@ -383,6 +383,36 @@ def test_step_07_a_down_revision_naming_no_migration_is_explained(tmp_path: Path
 
 
 @pytest.mark.slow
+def test_step_07_a_migration_not_saved_as_utf_8_is_named_with_its_line(tmp_path: Path) -> None:
+    # An accented letter saved as Latin-1: the checks crashed on UnicodeDecodeError.
+    project = alembic_project(tmp_path)
+    [migration] = (project / "alembic" / "versions").glob("*.py")
+    source = migration.read_text(encoding="utf-8")
+    migration.write_bytes(source.replace('"""', '"""Caf\u00e9 items.\n', 1).encode("latin-1"))
+
+    run = run_pytest("steps/07_alembic", "--app-dir", str(project), "-m", "not slow")
+
+    assert (
+        f"alembic/versions/{migration.name} is not saved as UTF-8: line 1 holds the byte 0xe9"
+    ) in run.stdout, run.stdout
+    assert "'Save with Encoding' and 'UTF-8'" in run.stdout, run.stdout
+    assert "UnicodeDecodeError" not in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_step_07_a_migration_saved_with_a_byte_order_mark_passes(tmp_path: Path) -> None:
+    # Some Windows editors write UTF-8 with a byte-order mark, which Python and Alembic
+    # accept; the checks called it a syntax error at line 1.
+    project = alembic_project(tmp_path)
+    [migration] = (project / "alembic" / "versions").glob("*.py")
+    migration.write_bytes(b"\xef\xbb\xbf" + migration.read_bytes())
+
+    run = run_pytest("steps/07_alembic", "--app-dir", str(project))
+
+    assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.slow
 def test_step_07_alembic_files_inside_app_are_found_and_moved(tmp_path: Path) -> None:
     # `alembic init alembic` run inside app/: the files exist, one folder too deep.
     project = alembic_project(tmp_path)

@@ -51,7 +51,13 @@ def history_problem(project: AlembicProject, settings: alembic.config.Config) ->
     # A file Python cannot read stops every command; say so before Alembic does.
     declared = {}
     for path in project.migration_files():
-        source = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        try:
+            # Python reads a source file as UTF-8, after the byte-order mark some Windows
+            # editors write first (which ast.parse would take for a stray character).
+            source = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            return not_utf8_problem(project.shown(path), raw, error)
         try:
             declared[path] = top_level_assignments(source)
         except SyntaxError as error:
@@ -66,6 +72,19 @@ def history_problem(project: AlembicProject, settings: alembic.config.Config) ->
     except Exception as error:  # whatever Alembic raises while reading the files
         return explained_history_error(error, project, declared)
     return ""
+
+
+def not_utf8_problem(shown: str, raw: bytes, error: UnicodeDecodeError) -> str:
+    """Why a migration file Python cannot decode stops Alembic, and how to save it."""
+    line = raw.count(b"\n", 0, error.start) + 1
+    return (
+        f"{shown} is not saved as UTF-8: line {line} holds the byte 0x{raw[error.start]:02x}, "
+        "which UTF-8 cannot read (an accented letter saved by an editor set to another "
+        "encoding, most likely), and Python reads a source file as UTF-8. Alembic reads every "
+        "file in the versions folder before it runs any command, so this one file stops them "
+        "all. What to check: save the file as UTF-8 in your editor (in VS Code: click the "
+        "encoding in the status bar, then 'Save with Encoding' and 'UTF-8')."
+    )
 
 
 # The names Alembic reads at the top of a migration file.
