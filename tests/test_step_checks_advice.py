@@ -1,11 +1,9 @@
-"""The steps' own checks (steps/01_database/tests/test_database.py, steps/02_models/tests/
-test_models.py, steps/03_schemas/tests/test_schemas.py, steps/04_crud/tests/test_crud.py,
-steps/05_router/tests/test_router.py, steps/06_main/tests/test_main.py, and
-steps/07_alembic/tests/test_alembic.py with its conftest.py), on a learner's mistakes: each test
-makes a mistake in a learner's project, runs the step's checks on it as a learner does, and
-reads what the learner is told: the check that should fail fails, and its message names the
-cause and the fix (some end in the plugin's advice, which the step's check set off). A few
-make a change that Alembic accepts, and the step's checks must accept it too.
+"""The steps' own checks (steps/NN_name/tests/: each step's test module, with the helpers and
+fixtures beside it), on a learner's mistakes: each test makes a mistake in a learner's
+project, runs the step's checks on it as a learner does, and reads what the learner is told:
+the check that should fail fails, and its message names the cause and the fix (some end in
+the plugin's advice, which the step's check set off). A few make a change that Python and
+Alembic accept, and the step's checks must accept it too.
 
 The course plugin that runs them (its hints, its advice on library errors, the progress
 summary) is tested in tests/test_course_plugin.py.

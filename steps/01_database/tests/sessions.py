@@ -129,9 +129,9 @@ def connection_problem(error: BaseException) -> str:
     return message
 
 
-# SELECT 1 in the other thread of test_a_session_can_be_used_from_another_thread: "ok" or the
-# error as text, which the check's own assertion then reports.
-def _select_one(session: Session) -> str:
+def outcome_of_select_one(session: Session) -> str:
+    """SELECT 1 through SESSION: "ok", or the error as text, which the check reports (run in
+    another thread by test_a_session_can_be_used_from_another_thread)."""
     try:
         session.execute(text("SELECT 1"))
     except Exception as error:  # reported by the test's assertion message

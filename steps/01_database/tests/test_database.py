@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import DeclarativeMeta, Session, sessionmaker
 
-from .sessions import ASYNC_GET_DB, _select_one, open_session, select_one, session_from_get_db
+from .sessions import (
+    ASYNC_GET_DB,
+    open_session,
+    outcome_of_select_one,
+    select_one,
+    session_from_get_db,
+)
 from .source import close_without_call, handlers_that_swallow
 
 
@@ -200,7 +206,7 @@ def test_a_session_can_be_used_from_another_thread(database: ModuleType) -> None
     with open_session(database) as session:
         select_one(session)
         with ThreadPoolExecutor(max_workers=1) as other_thread:
-            outcome = other_thread.submit(_select_one, session).result()
+            outcome = other_thread.submit(outcome_of_select_one, session).result()
     assert outcome == "ok", (
         f"Using a session from another thread failed: {outcome}\n"
         "What to check: create_engine(..., connect_args={'check_same_thread': False})."

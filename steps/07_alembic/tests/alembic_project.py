@@ -25,8 +25,6 @@ ALEMBIC_FILES = {
     "alembic/env.py": "the script Alembic runs for every command",
     "alembic/versions": "the folder of migration files",
 }
-# The settings of alembic.ini that hold paths, as Alembic reads them.
-PATH_SETTINGS = ("script_location", "prepend_sys_path", "version_locations")
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,6 @@ ADVICE_FOR_ERROR = {
         "models`); `alembic init` leaves it as None."
     ),
 }
-# `op.create_table("items", ...)` or `op.create_table('items', ...)` in a migration file.
 
 
 @dataclass
