@@ -11,6 +11,7 @@
 import ast
 import re
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
@@ -30,7 +31,7 @@ def _checks_in_order(step: str) -> list[str]:
     return names
 
 
-def _is_check(node: ast.stmt) -> bool:
+def _is_check(node: ast.stmt) -> TypeGuard[ast.FunctionDef]:
     return isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
 
 
