@@ -14,21 +14,26 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import sysconfig
-import threading
 import time
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = Path(sysconfig.get_paths()["scripts"])
-ITEMS_COURSE = SCRIPTS / "items-course"
+from tests.helpers.command_runs import (
+    ITEMS_COURSE,
+    Watching,
+    environment,
+    items_course,
+    last_command,
+    python_without,
+    saved,
+)
+from tests.helpers.learner_projects import snapshot_copy, with_endless_get_items
+from tests.helpers.repository import REPO_ROOT
+from tests.helpers.tmux import Tmux
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,62 +44,11 @@ pytestmark = [
 ]
 
 
-def _environment() -> dict[str, str]:
-    """A learner's shell with the course's virtual environment activated.
-
-    Without the test run's own variables: coverage's (the command is measured by what it
-    does, see pyproject.toml), pytest's, and Hypothesis's profile (the fast one, a learner's).
-    """
-    dropped = ("COV_CORE_", "COVERAGE_", "PYTEST_", "HYPOTHESIS_")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    environment["PATH"] = os.pathsep.join([str(SCRIPTS), environment.get("PATH", "")])
-    environment["VIRTUAL_ENV"] = str(SCRIPTS.parent)
-    return environment
-
-
-def items_course(
-    project: Path, *args: str, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """`items-course ARGS`, typed in PROJECT."""
-    return subprocess.run(
-        ["items-course", *args],
-        cwd=project,
-        env=_environment(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def _snapshot_copy(tmp_path: Path, step: str, name: str = "fastapi-crud") -> Path:
-    """A learner's project outside the repository: a copy of STEP's snapshot app/."""
-    project = tmp_path / name
-    shutil.copytree(
-        REPO_ROOT / "steps" / step / "app", project / "app", ignore=shutil.ignore_patterns("__py*")
-    )
-    return project
-
-
-def _saved(project: Path) -> dict[str, str]:
-    data = json.loads((project / ".items-course.json").read_text(encoding="utf-8"))
-    return {step: result["status"] for step, result in data["steps"].items()}
-
-
-def _last_command(output: str) -> str:
-    """The command on the line after the last "then run" (or "Next:") of OUTPUT."""
-    lines = output.splitlines()
-    for index in range(len(lines) - 1, -1, -1):
-        if lines[index].rstrip().endswith("then run") and index + 1 < len(lines):
-            return lines[index + 1].strip()
-    raise AssertionError(f"no command to run next in:\n{output}")
-
-
 # --- check and list: the bars of step 03's snapshot -------------------------------------
 def test_step_03s_snapshot_passes_03_fails_04_naming_crud_and_lists_01_to_03_passed(
     tmp_path: Path,
 ) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
 
     passed = items_course(project, "check", "03")
     assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr
@@ -109,7 +63,7 @@ def test_step_03s_snapshot_passes_03_fails_04_naming_crud_and_lists_01_to_03_pas
     assert re.search(r"^ > 04 crud\s+failed\b", listed.stdout, re.MULTILINE), listed.stdout
     assert re.search(r"^\s+05 router\s+not tried$", listed.stdout, re.MULTILINE), listed.stdout
     assert "3/7 steps passed" in listed.stdout, listed.stdout
-    assert _saved(project) == {
+    assert saved(project) == {
         "01_database": "passed",
         "02_models": "passed",
         "03_schemas": "passed",
@@ -119,14 +73,14 @@ def test_step_03s_snapshot_passes_03_fails_04_naming_crud_and_lists_01_to_03_pas
 
 @pytest.mark.parametrize("named", ["3", "03", "schemas", "03_schemas"])
 def test_a_step_is_named_by_its_number_or_its_name(tmp_path: Path, named: str) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     run = items_course(project, "check", named)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr
     assert "PASS  step 03 schemas" in run.stdout, run.stdout
 
 
 def test_an_unknown_step_is_refused_with_the_list_of_steps(tmp_path: Path) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     run = items_course(project, "check", "schema")
     assert run.returncode == 2, run.stdout + run.stderr
     assert "There is no step 'schema'" in run.stderr, run.stderr
@@ -142,13 +96,13 @@ def test_without_an_app_folder_it_says_where_to_run_it(tmp_path: Path) -> None:
 
 def test_the_next_command_it_prints_works_where_it_was_typed(tmp_path: Path) -> None:
     # Typed by its path, from the project folder, as a learner without an activated venv.
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     typed = os.path.relpath(ITEMS_COURSE, project)
     first = subprocess.run(
         [typed, "check", "3"], cwd=project, capture_output=True, text=True, timeout=300
     )
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr
-    following = _last_command(first.stdout)
+    following = last_command(first.stdout)
     assert following == f"{ITEMS_COURSE} check 04", "a path that works from any folder"
 
     again = subprocess.run(
@@ -164,33 +118,33 @@ def test_plain_pytest_from_the_project_folder_prints_a_command_that_works_there(
 ) -> None:
     # `pytest ~/course/steps/03_schemas --app-dir .` used to print `pytest steps/04_crud ...`,
     # which fails outside the course's folder ("unrecognized arguments: --app-dir").
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     steps = REPO_ROOT / "steps"
     first = subprocess.run(
         ["pytest", "-p", "no:cacheprovider", str(steps / "03_schemas"), "--app-dir", "."],
         cwd=project,
-        env=_environment(),
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert first.returncode == 0, first.stdout[-2000:]
-    following = _last_command(first.stdout)
+    following = last_command(first.stdout)
     assert following == f"pytest {steps / '04_crud'} --app-dir {project}", following
 
     again = subprocess.run(
-        following, shell=True, cwd=project, env=_environment(), capture_output=True, text=True
+        following, shell=True, cwd=project, env=environment(), capture_output=True, text=True
     )
 
     assert again.returncode == 1, again.stdout[-2000:]
     assert "Step 04 (crud) expects the file app/crud.py" in again.stdout, again.stdout
-    assert _saved(project) == {"03_schemas": "passed", "04_crud": "failed"}, (
+    assert saved(project) == {"03_schemas": "passed", "04_crud": "failed"}, (
         "plain pytest runs update the saved progress too"
     )
 
 
 def test_hint_gives_the_failures_advice_then_the_lessons_section(tmp_path: Path) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     items_course(project, "check", "4")
 
     run = items_course(project, "hint")
@@ -206,7 +160,7 @@ def test_hint_gives_the_failures_advice_then_the_lessons_section(tmp_path: Path)
 
 
 def test_hint_runs_the_checks_again_when_a_file_changed(tmp_path: Path) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     items_course(project, "check", "4")
     shutil.copy(REPO_ROOT / "steps" / "04_crud" / "app" / "crud.py", project / "app" / "crud.py")
 
@@ -217,21 +171,8 @@ def test_hint_runs_the_checks_again_when_a_file_changed(tmp_path: Path) -> None:
 
 
 # --- learner code that never returns ------------------------------------------------------
-NEVER_RETURNS = "    while True:\n        pass\n"
-
-
-def _with_endless_get_items(tmp_path: Path, step: str) -> Path:
-    project = _snapshot_copy(tmp_path, step)
-    crud = project / "app" / "crud.py"
-    source = crud.read_text(encoding="utf-8")
-    head = "def get_items(db: Session, skip: int = 0, limit: int = 20) -> list[models.Item]:\n"
-    assert head in source, "the snapshot's get_items changed"
-    crud.write_text(source.replace(head, head + NEVER_RETURNS), encoding="utf-8")
-    return project
-
-
 def test_a_get_items_that_never_returns_fails_within_a_minute_naming_it(tmp_path: Path) -> None:
-    project = _with_endless_get_items(tmp_path, "04_crud")
+    project = with_endless_get_items(tmp_path, "04_crud")
     (project / ".items-course.json").write_text(
         json.dumps({"steps": {f"0{n}_x": {} for n in range(1, 4)}}), encoding="utf-8"
     )  # damaged progress: rewritten by the run, not a reason to fail
@@ -251,7 +192,7 @@ def test_a_get_items_that_never_returns_fails_within_a_minute_naming_it(tmp_path
 def test_an_endless_call_in_a_route_handlers_thread_is_stopped_too(tmp_path: Path) -> None:
     # TestClient runs a sync route in a worker thread; the guard stops the learner's code
     # there. --check-timeout (items-course --timeout) sets the limit.
-    project = _with_endless_get_items(tmp_path, "05_router")
+    project = with_endless_get_items(tmp_path, "05_router")
     started = time.monotonic()
 
     run = subprocess.run(
@@ -260,7 +201,7 @@ def test_an_endless_call_in_a_route_handlers_thread_is_stopped_too(tmp_path: Pat
             *("--app-dir", str(project), "--check-timeout", "2", "-k", "list"),
         ],
         cwd=project,
-        env=_environment(),
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -273,32 +214,16 @@ def test_an_endless_call_in_a_route_handlers_thread_is_stopped_too(tmp_path: Pat
 
 
 # --- missing packages ---------------------------------------------------------------------
-def _python_without(tmp_path: Path, *distributions: str) -> Path:
-    """A virtual environment that sees this one's packages except DISTRIBUTIONS."""
-    environment = tmp_path / "venv"
-    venv.EnvBuilder(symlinks=True, with_pip=False).create(environment)
-    view = tmp_path / "site-packages-view"
-    view.mkdir()
-    hidden = tuple(name.lower().replace("-", "_") for name in distributions)
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if not entry.name.lower().replace("-", "_").startswith(hidden):
-            (view / entry.name).symlink_to(entry)
-    where = {"base": str(environment), "platbase": str(environment)}
-    site_packages = Path(sysconfig.get_path("purelib", scheme="venv", vars=where))
-    (site_packages / "view.pth").write_text(f"import site; site.addsitedir({str(view)!r})\n")
-    return environment / "bin" / "python"
-
-
 def test_a_missing_package_gets_one_message_with_the_install_command(tmp_path: Path) -> None:
-    python = _python_without(tmp_path, "factory_boy", "factory")
-    project = _snapshot_copy(tmp_path, "04_crud")
+    python = python_without(tmp_path, "factory_boy", "factory")
+    project = snapshot_copy(tmp_path, "04_crud")
 
     for command in (
         [str(python), "-m", "pytest", str(REPO_ROOT / "steps" / "04_crud"), "--app-dir", "."],
         [str(python), "-m", "items_course.cli", "check", "04"],
     ):
         run = subprocess.run(
-            command, cwd=project, env=_environment(), capture_output=True, text=True, timeout=120
+            command, cwd=project, env=environment(), capture_output=True, text=True, timeout=120
         )
         output = run.stdout + run.stderr
         assert run.returncode == 4, output
@@ -319,10 +244,10 @@ def test_an_all_steps_run_starts_with_the_first_failure_not_a_wall_of_errors(
     command = ["pytest", "-p", "no:cacheprovider", "steps", "--app-dir", str(project)]
 
     run = subprocess.run(
-        command, cwd=REPO_ROOT, env=_environment(), capture_output=True, text=True, timeout=300
+        command, cwd=REPO_ROOT, env=environment(), capture_output=True, text=True, timeout=300
     )
     everything = subprocess.run(
-        [*command, "-ra"], cwd=REPO_ROOT, env=_environment(), capture_output=True, text=True
+        [*command, "-ra"], cwd=REPO_ROOT, env=environment(), capture_output=True, text=True
     )
 
     assert run.returncode == 1, run.stdout
@@ -359,75 +284,8 @@ def test_start_makes_a_project_ready_for_step_01_and_says_how_to_watch_it(
 
 
 # --- watch mode ------------------------------------------------------------------------------
-class _Output:
-    """The output of a background command, gathered by a thread."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-        self.text = ""
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def done(self) -> None:
-        """After the process ended: the rest of its output, and its pipe closed."""
-        self._reader.join(timeout=10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._lock:
-                self.text += line
-
-    def wait_for(self, *words: str, after: int = 0, timeout: float = 120) -> str:
-        """The output from AFTER on, once it holds every one of WORDS."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                text = self.text[after:]
-            if all(word in text for word in words):
-                return text
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"expected {words} in the output:\n{self.text}")
-
-
-class Watching:
-    """`COMMAND` started in the background without a terminal; stopped with Ctrl+C."""
-
-    def __init__(self, command: str, cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            command,
-            shell=True,
-            cwd=cwd,
-            env=_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.output = _Output(self.process)
-
-    def __enter__(self) -> _Output:
-        return self.output
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.output.done()
-
-
 def test_watch_without_a_terminal_writes_plain_verdicts_and_moves_on(tmp_path: Path) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     with Watching("items-course watch", cwd=project) as output:
         output.wait_for("Step 04 (crud) — lesson:", "app/crud.py does not exist")
         seen = len(output.text)
@@ -440,57 +298,27 @@ def test_watch_without_a_terminal_writes_plain_verdicts_and_moves_on(tmp_path: P
     assert "4/7 steps passed" in later, later
     assert "\x1b[" not in output.text, "no terminal: no screen control codes"
     assert "q quit" not in output.text, "no terminal: no keys"
-    assert _saved(project)["04_crud"] == "passed"
-
-
-class _Tmux:
-    """A tmux server of the test's own (its own socket), with one window of COLUMNS x ROWS."""
-
-    def __init__(self, folder: Path) -> None:
-        self.socket = folder / "tmux.socket"
-
-    def __call__(self, *args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-S", str(self.socket), *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", "learner")
-
-    def wait_for(self, *words: str, timeout: float = 120) -> tuple[str, float]:
-        """The screen once it shows every one of WORDS, and when that was (monotonic)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if all(word in screen for word in words):
-                return screen, time.monotonic()
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {words} on the screen:\n{screen}")
-            time.sleep(0.05)
+    assert saved(project)["04_crud"] == "passed"
 
 
 @pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[_Tmux]:
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
         if os.environ.get("CI"):
             pytest.fail("tmux is missing: .ci/run installs it (apt-get install tmux)")
         pytest.skip("tmux is not installed (Debian: apt-get install tmux)")
-    server = _Tmux(tmp_path)
+    server = Tmux(tmp_path)
     yield server
     subprocess.run(["tmux", "-S", str(server.socket), "kill-server"], capture_output=True)
 
 
 def test_watch_in_a_terminal_reruns_on_save_moves_on_and_answers_its_keys(
-    tmp_path: Path, tmux: _Tmux
+    tmp_path: Path, tmux: Tmux
 ) -> None:
-    project = _snapshot_copy(tmp_path, "03_schemas")
+    project = snapshot_copy(tmp_path, "03_schemas")
     script = tmp_path / "learner.sh"
     exports = "".join(
-        f"export {name}={shlex.quote(value)}\n" for name, value in _environment().items()
+        f"export {name}={shlex.quote(value)}\n" for name, value in environment().items()
     )
     # The shell says how items-course ended: tmux, asked for a dead pane's status, sometimes
     # left the exited process unreaped (a zombie) for more than 15 s.
@@ -519,11 +347,11 @@ def test_watch_in_a_terminal_reruns_on_save_moves_on_and_answers_its_keys(
 
 
 def test_the_command_runs_with_python_dash_m_too(tmp_path: Path) -> None:
-    project = _snapshot_copy(tmp_path, "01_database")
+    project = snapshot_copy(tmp_path, "01_database")
     run = subprocess.run(
         [sys.executable, "-m", "items_course.cli", "check", "1"],
         cwd=project,
-        env=_environment(),
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=300,

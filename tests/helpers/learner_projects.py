@@ -1,9 +1,10 @@
 """A learner's project for a check to run on, made in a test's tmp_path: from files, from a
-step's snapshot with a mistake made in it, or as step 07's snapshot has it (app/, alembic/,
-alembic.ini); and the lesson's app/database.py and app/models.py, as a learner writes them.
+step's snapshot (as it is, with a mistake made in it, or with a get_items that never returns),
+or as step 07's snapshot has it (app/, alembic/, alembic.ini); and the lesson's app/database.py
+and app/models.py, as a learner writes them.
 
-Used by `tests/test_course_plugin.py` (the plugin's rules) and `tests/test_step_checks_advice.py`
-(the steps' own messages).
+Used by `tests/test_course_plugin.py` (the plugin's rules), `tests/test_step_checks_advice.py`
+(the steps' own messages) and `tests/test_items_course.py` (the `items-course` command).
 """
 
 import shutil
@@ -91,4 +92,27 @@ def alembic_project(tmp_path: Path) -> Path:
     for folder in ("app", "alembic"):
         shutil.copytree(step / folder, project / folder, ignore=shutil.ignore_patterns("__py*"))
     shutil.copy2(step / "alembic.ini", project / "alembic.ini")
+    return project
+
+
+def snapshot_copy(tmp_path: Path, step: str, name: str = "fastapi-crud") -> Path:
+    """A learner's project outside the repository: a copy of STEP's snapshot app/."""
+    project = tmp_path / name
+    shutil.copytree(
+        REPO_ROOT / "steps" / step / "app", project / "app", ignore=shutil.ignore_patterns("__py*")
+    )
+    return project
+
+
+NEVER_RETURNS = "    while True:\n        pass\n"
+
+
+def with_endless_get_items(tmp_path: Path, step: str) -> Path:
+    """A copy of STEP's snapshot (`snapshot_copy`) whose get_items in app/crud.py never returns."""
+    project = snapshot_copy(tmp_path, step)
+    crud = project / "app" / "crud.py"
+    source = crud.read_text(encoding="utf-8")
+    head = "def get_items(db: Session, skip: int = 0, limit: int = 20) -> list[models.Item]:\n"
+    assert head in source, "the snapshot's get_items changed"
+    crud.write_text(source.replace(head, head + NEVER_RETURNS), encoding="utf-8")
     return project
