@@ -16,10 +16,12 @@ ReadBack = Callable[[Session, int], dict[str, Any] | None]
 
 
 def fields_of(item: Any) -> dict[str, Any]:
+    """The four fields of an item (an ORM object), by name."""
     return {field: getattr(item, field) for field in FIELDS}
 
 
 def ids_of(items: list[Any]) -> list[int]:
+    """The ids of ITEMS, in their order."""
     return [item.id for item in items]
 
 
